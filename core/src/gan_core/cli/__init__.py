@@ -1,0 +1,51 @@
+"""The ``gan`` command line. Subcommands come from the registry, the core's own included."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from gan_core.cli.commands import CommandSpec
+from gan_core.cli.parser import OneLineErrorParser
+from gan_core.errors import GanError
+
+__all__ = ["CommandSpec", "main"]
+
+
+def _error(prog: str, message: str) -> int:
+    sys.stderr.write(f"{prog}: error: {message}\n")
+    return 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``gan``; returns the exit code (2 for any user error, printed on one line)."""
+    from gan_core.plugins import STRICT_ENV, get_registry
+
+    try:
+        registry = get_registry()
+    except GanError as error:
+        return _error("gan", str(error))
+    parser = OneLineErrorParser(prog="gan", description="Train, sample and evaluate GANs; variants come from plugins.")
+    subcommands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=OneLineErrorParser)
+    for spec in registry.commands.values():
+        sub = subcommands.add_parser(spec.name, help=spec.help, description=spec.description or spec.help)
+        spec.add_arguments(sub)
+        sub.set_defaults(_run=spec.run)
+    args = parser.parse_args(argv)
+    if args.command != "plugins":
+        for report in registry.broken:
+            sys.stderr.write(
+                f"gan: warning: plugin {report.name!r} ({report.version or 'unknown version'}) was skipped: "
+                f"{report.error} (set {STRICT_ENV}=1 to make this an error)\n"
+            )
+    try:
+        return int(args._run(args) or 0)
+    except GanError as error:
+        return _error(f"gan {args.command}", str(error))
+    except KeyboardInterrupt:
+        _error(f"gan {args.command}", "interrupted; the last complete checkpoint is intact")
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

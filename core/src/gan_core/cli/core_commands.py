@@ -1,0 +1,140 @@
+"""The core's own subcommands: ``gan plugins``, ``gan train`` and ``gan sample``."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from argparse import ArgumentParser, Namespace
+from pathlib import Path
+
+from gan_core.cli.commands import CommandSpec
+from gan_core.config import CONFIG_FILE_NAME, read_toml, resolve_config
+from gan_core.errors import ConfigError, RunDirectoryError
+from gan_core.plugins import get_registry
+from gan_core.registry import PluginReport
+
+
+def _registry():  # type: ignore[no-untyped-def]
+    return get_registry()
+
+
+# --- gan plugins -------------------------------------------------------------------------------
+
+
+def _plugins_arguments(parser: ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
+
+
+_PLURAL = {"loss": "losses"}
+
+
+def _describe(report: PluginReport) -> str:
+    head = f"{report.name} {report.version or '(unknown version)'}"
+    if not report.ok:
+        return f"{head}  BROKEN, skipped: {report.error}"
+    parts = [f"{_PLURAL.get(kind, kind + 's')}: {', '.join(names)}" for kind, names in report.provides.items()]
+    return f"{head}  " + ("; ".join(parts) if parts else "(registers nothing)")
+
+
+def _plugins_run(args: Namespace) -> int:
+    registry = _registry()
+    if args.json:
+        rows = [
+            {"name": p.name, "version": p.version, "builtin": p.builtin, "provides": {k: list(v) for k, v in p.provides.items()}, "error": p.error}
+            for p in registry.plugins
+        ]
+        print(json.dumps(rows, indent=2))
+        return 0
+    for report in registry.plugins:
+        print(_describe(report))
+    return 0
+
+
+# --- gan train ---------------------------------------------------------------------------------
+
+
+def _train_arguments(parser: ArgumentParser) -> None:
+    parser.add_argument("variant", metavar="VARIANT", help="a registered variant (see 'gan plugins')")
+    parser.add_argument("--dataset", help="a registered data set (default: the variant's, usually mnist-5k)")
+    parser.add_argument("--steps", type=int, help="total generator updates; with --resume, the new total")
+    parser.add_argument("--out", type=Path, help="run directory (default: runs/VARIANT-DATASET-TIME)")
+    parser.add_argument("--seed", type=int, help="random seed (default 0)")
+    parser.add_argument("--config", type=Path, help="a TOML file with [train] and [model] tables")
+    parser.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+        help="override one setting, e.g. --set model.lr=1e-4 or --set batch_size=128 (repeatable)",
+    )
+    parser.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
+
+
+def _train_run(args: Namespace) -> int:
+    from gan_core.training.trainer import GanTrainer
+
+    registry = _registry()
+    variant = registry.variant(args.variant)
+    if args.resume:
+        if args.out is None:
+            raise ConfigError("--resume", "needs --out RUN_DIR, the run to continue")
+        changed = [flag for flag, value in (("--dataset", args.dataset), ("--seed", args.seed), ("--config", args.config)) if value is not None]
+        if changed or args.overrides:
+            raise ConfigError(
+                "--resume", f"a resumed run keeps its configuration; only --steps may change (got {', '.join(changed or ['--set'])})"
+            )
+        saved = args.out / CONFIG_FILE_NAME
+        if not saved.exists():
+            raise RunDirectoryError(f"--resume: {args.out} holds no run ({CONFIG_FILE_NAME} is missing)")
+        config = resolve_config(variant, file_data=read_toml(saved), flags={"steps": args.steps})
+        out = args.out
+    else:
+        file_data = read_toml(args.config) if args.config is not None else None
+        flags = {"dataset": args.dataset, "steps": args.steps, "seed": args.seed}
+        config = resolve_config(variant, file_data=file_data, flags=flags, overrides=args.overrides)
+        out = args.out or Path("runs") / f"{variant.name}-{config.train.dataset}-{time.strftime('%Y%m%d-%H%M%S')}"
+    registry.dataset(config.train.dataset)  # an unknown name fails here, before any work
+    result = GanTrainer(variant, config, out, registry=registry).fit(resume=args.resume)
+    scalars = ", ".join(f"{k} {v:.4f}" for k, v in result.last_scalars.items())
+    print(f"trained {variant.name} to step {result.steps} ({scalars}); run directory: {result.out_dir}")
+    return 0
+
+
+# --- gan sample --------------------------------------------------------------------------------
+
+
+def _sample_arguments(parser: ArgumentParser) -> None:
+    parser.add_argument("run_dir", metavar="RUN_DIR", type=Path, help="a directory written by 'gan train'")
+    parser.add_argument("--n", type=int, default=64, help="number of samples (default 64)")
+    parser.add_argument("--out", type=Path, required=True, help="FILE.png (a grid or scatter plot) or FILE.npy (raw samples)")
+    parser.add_argument("--seed", type=int, default=0, help="noise seed; the same seed gives the same samples")
+    parser.add_argument("--label", type=int, help="class to draw, for conditional variants")
+
+
+def _sample_run(args: Namespace) -> int:
+    from gan_core.runs import load_generator
+    from gan_core.sampling import generate, grid_labels, sample_latent, save_samples
+
+    if args.n <= 0:
+        raise ConfigError("--n", f"must be > 0, got {args.n}")
+    if args.out.suffix.lower() not in {".png", ".npy"}:
+        raise ConfigError("--out", f"must end in '.png' or '.npy', got {args.out.name!r}")
+    run = load_generator(args.run_dir, _registry())
+    labels = None
+    if args.label is not None and not run.variant.conditional:
+        raise ConfigError("--label", f"{run.variant.name} is unconditional; --label needs a conditional variant")
+    if run.variant.conditional:
+        classes = run.data_info.num_classes or 0
+        if args.label is not None and not 0 <= args.label < classes:
+            raise ConfigError("--label", f"must be in [0, {classes - 1}], got {args.label}")
+        labels = grid_labels(args.n, classes, args.label)
+    z = sample_latent(args.n, run.latent_dim, seed=args.seed)
+    samples = generate(run.generator, z, labels)
+    path = save_samples(samples, run.data_info, args.out)
+    print(f"wrote {args.n} samples {tuple(samples.shape[1:])} from {run.checkpoint} to {path}", file=sys.stderr)
+    return 0
+
+
+CORE_COMMANDS = (
+    CommandSpec("plugins", "list installed plugins, their versions and what they register", _plugins_arguments, _plugins_run),
+    CommandSpec("train", "train a GAN variant", _train_arguments, _train_run),
+    CommandSpec("sample", "draw samples from a trained run", _sample_arguments, _sample_run),
+)

@@ -1,0 +1,276 @@
+"""Run configuration: frozen, validated attrs classes built from TOML and ``--set`` through cattrs.
+
+A run's configuration has three parts, saved together as ``config.toml`` in the run directory::
+
+    variant = "vanilla"
+    [train]   # TrainConfig: data, steps, batch size, seed, cadence of logs, samples and checkpoints
+    [model]   # the variant's own config class: networks, loss, optimizers
+
+Precedence, lowest first: the config classes' defaults, the variant's ``train_defaults``, the file,
+the dedicated CLI flags, then ``--set`` overrides.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+import cattrs
+import tomli_w
+
+from gan_core.errors import ConfigError, describe_choices
+from gan_core.variant import Variant
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+CONFIG_FILE_NAME = "config.toml"
+SECTIONS = ("train", "model")
+
+
+# --- validators: each names the field and the allowed values ------------------------------------
+
+
+def positive(_: Any, attribute: attrs.Attribute, value: float) -> None:  # type: ignore[type-arg]
+    """Reject zero and negative numbers."""
+    if value <= 0:
+        raise ConfigError(attribute.name, f"must be > 0, got {value!r}")
+
+
+def non_negative(_: Any, attribute: attrs.Attribute, value: float) -> None:  # type: ignore[type-arg]
+    """Reject negative numbers (0 usually means 'off')."""
+    if value < 0:
+        raise ConfigError(attribute.name, f"must be >= 0, got {value!r}")
+
+
+def in_range(low: float, high: float, *, low_open: bool = False, high_open: bool = False) -> Any:
+    """An attrs validator for ``low <= value <= high`` (either end optionally open)."""
+    left, right = ("(" if low_open else "["), (")" if high_open else "]")
+
+    def check(_: Any, attribute: attrs.Attribute, value: float) -> None:  # type: ignore[type-arg]
+        too_low = value <= low if low_open else value < low
+        too_high = value >= high if high_open else value > high
+        if too_low or too_high:
+            raise ConfigError(attribute.name, f"must be in {left}{low}, {high}{right}, got {value!r}")
+
+    return check
+
+
+def one_of(*choices: object) -> Any:
+    """An attrs validator for a closed set of values."""
+
+    def check(_: Any, attribute: attrs.Attribute, value: object) -> None:  # type: ignore[type-arg]
+        if value not in choices:
+            raise ConfigError(attribute.name, f"must be {describe_choices(choices)}, got {value!r}")
+
+    return check
+
+
+# --- the core's own section ---------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class TrainConfig:
+    """Settings every variant shares. Steps (generator updates) are the unit, never epochs."""
+
+    dataset: str = "mnist-5k"  # the embedded default: 5,000 real MNIST digits, offline
+    steps: int = attrs.field(default=5000, validator=positive)
+    batch_size: int = attrs.field(default=64, validator=positive)
+    d_steps: int = attrs.field(default=1, validator=positive)  # k, Goodfellow et al. 2014 Alg. 1 (k=1)
+    seed: int = attrs.field(default=0, validator=non_negative)
+    mixed_precision: str = attrs.field(default="no", validator=one_of("no", "fp16", "bf16"))
+    log_every: int = attrs.field(default=10, validator=positive)
+    sample_every: int = attrs.field(default=500, validator=non_negative)  # 0: only at the end
+    checkpoint_every: int = attrs.field(default=1000, validator=non_negative)  # 0: only at the end
+    keep_checkpoints: int = attrs.field(default=2, validator=positive)
+    grid_size: int = attrs.field(default=64, validator=positive)  # samples in each fixed-noise grid
+    image_size: int = attrs.field(default=0, validator=non_negative)  # 0: the data set's own size
+    data_root: str = "~/.cache/gan/data"  # where downloadable data sets live
+    progress: bool = True
+
+
+@attrs.frozen
+class RunConfig:
+    """A fully resolved run: which variant, and both config sections."""
+
+    variant: str
+    train: TrainConfig
+    model: Any
+
+
+# --- structuring with strict scalar types -------------------------------------------------------
+
+
+def _strict_int(value: object, _: type) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"expected an integer, got {value!r}")
+    return value
+
+
+def _strict_float(value: object, _: type) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"expected a number, got {value!r}")
+    return float(value)
+
+
+def _strict_bool(value: object, _: type) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"expected true or false, got {value!r}")
+    return value
+
+
+def _strict_str(value: object, _: type) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {value!r}")
+    return value
+
+
+def make_converter() -> cattrs.Converter:
+    """A converter that refuses silent coercions (``steps = 1.5`` is an error, not 1)."""
+    converter = cattrs.Converter(detailed_validation=True, forbid_extra_keys=True)
+    converter.register_structure_hook(int, _strict_int)
+    converter.register_structure_hook(float, _strict_float)
+    converter.register_structure_hook(bool, _strict_bool)
+    converter.register_structure_hook(str, _strict_str)
+    return converter
+
+
+_CONVERTER = make_converter()
+
+
+def _first_error(exc: BaseException, path: str) -> str:
+    """The first leaf of a cattrs error tree as ``'section.field: message'``."""
+    messages = cattrs.transform_error(
+        exc, path=path, format_exception=lambda e, _type: str(e) or type(e).__name__
+    )
+    message, _, where = messages[0].rpartition(" @ ")
+    where = where.removeprefix("$.")
+    return f"{where}: {message}"
+
+
+def structure_section(section: str, data: Mapping[str, Any], cls: type) -> Any:
+    """Build ``cls`` from ``data``; any problem becomes one :class:`ConfigError` naming the field."""
+    allowed = [f.name for f in attrs.fields(cls)]
+    for key in data:
+        if key not in allowed:
+            raise ConfigError(
+                f"{section}.{key}", f"unknown key; allowed: {', '.join(allowed)}"
+            )
+    try:
+        return _CONVERTER.structure(dict(data), cls)
+    except ConfigError as error:
+        raise ConfigError(f"{section}.{error.field}", error.message) from None
+    except cattrs.BaseValidationError as error:
+        where, _, message = _first_error(error, section).partition(": ")
+        raise ConfigError(where, message) from None
+
+
+def unstructure(config: Any) -> dict[str, Any]:
+    """Plain data for TOML (``None`` values dropped: TOML has no null, and defaults restore them)."""
+    data = _CONVERTER.unstructure(config)
+    return _drop_none(data)
+
+
+def _drop_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _drop_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_drop_none(v) for v in value]
+    return value
+
+
+# --- building a RunConfig ------------------------------------------------------------------------
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """Split ``key=value``; the value is read as a TOML literal, else taken as a bare string."""
+    key, sep, raw = text.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise ConfigError("--set", f"expected KEY=VALUE, got {text!r}")
+    raw = raw.strip()
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw
+    return key, value
+
+
+def _resolve_key(key: str, fields: Mapping[str, Sequence[str]]) -> tuple[str, str]:
+    """Map ``train.steps`` or a bare unambiguous ``steps`` to ``(section, field)``."""
+    section, dot, name = key.partition(".")
+    if dot:
+        if section not in fields:
+            raise ConfigError(key, f"unknown section {section!r}; allowed: {', '.join(fields)}")
+        if name not in fields[section]:
+            raise ConfigError(key, f"unknown key; allowed: {', '.join(fields[section])}")
+        return section, name
+    owners = [s for s, names in fields.items() if key in names]
+    if not owners:
+        allowed = ", ".join(f"{s}.{n}" for s, names in fields.items() for n in names)
+        raise ConfigError(key, f"unknown key; allowed: {allowed}")
+    if len(owners) > 1:
+        raise ConfigError(key, f"ambiguous key; write one of {', '.join(f'{s}.{key}' for s in owners)}")
+    return owners[0], key
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Read a config file; a missing or malformed file is a one-line user error."""
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError("--config", f"no such file: {path}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError("--config", f"{path} is not valid TOML ({error})") from None
+
+
+def resolve_config(
+    variant: Variant,
+    *,
+    file_data: Mapping[str, Any] | None = None,
+    flags: Mapping[str, Any] | None = None,
+    overrides: Iterable[str] = (),
+) -> RunConfig:
+    """Merge every source of settings, in precedence order, into a validated :class:`RunConfig`."""
+    sections: dict[str, dict[str, Any]] = {"train": dict(variant.train_defaults), "model": {}}
+    if file_data:
+        named = file_data.get("variant", variant.name)
+        if named != variant.name:
+            raise ConfigError("variant", f"the config file is for {named!r}, not {variant.name!r}")
+        for key, value in file_data.items():
+            if key == "variant":
+                continue
+            if key not in sections or not isinstance(value, dict):
+                raise ConfigError(key, f"unknown top-level key; allowed: variant, {', '.join(SECTIONS)}")
+            sections[key].update(value)
+    for key, value in (flags or {}).items():
+        if value is not None:
+            sections["train"][key] = value
+    fields = {
+        "train": [f.name for f in attrs.fields(TrainConfig)],
+        "model": [f.name for f in attrs.fields(variant.config_cls)],
+    }
+    for text in overrides:
+        key, value = parse_override(text)
+        section, name = _resolve_key(key, fields)
+        sections[section][name] = value
+    train = structure_section("train", sections["train"], TrainConfig)
+    model = structure_section("model", sections["model"], variant.config_cls)
+    return RunConfig(variant=variant.name, train=train, model=model)
+
+
+def dump_config(config: RunConfig, path: Path) -> None:
+    """Save the resolved config so that ``--config`` or ``--resume`` can rebuild the same run."""
+    data = {"variant": config.variant, "train": unstructure(config.train), "model": unstructure(config.model)}
+    path.write_text(tomli_w.dumps(data))
+
+
+def load_run_config(variant: Variant, path: Path) -> RunConfig:
+    """Read back a ``config.toml`` written by :func:`dump_config`."""
+    return resolve_config(variant, file_data=read_toml(path))

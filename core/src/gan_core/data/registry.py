@@ -1,0 +1,40 @@
+"""How a data set is registered and what loading one returns."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import attrs
+from torch.utils.data import Dataset
+
+from gan_core.variant import DataInfo
+
+
+@attrs.frozen
+class DataOptions:
+    """The train-config settings a loader may honour: where files live, and a square resize."""
+
+    root: Path
+    image_size: int = 0  # 0: keep the data set's own size
+
+
+@attrs.frozen
+class LoadedData:
+    """A map-style data set whose items are ``x`` or ``(x, y)``, plus what builders need to know.
+
+    Data sets that fit in memory should be :class:`~gan_core.data.memory.InMemoryDataset`, whose
+    vectorised ``get_batch`` lets the trainer skip per-item collation.
+    """
+
+    dataset: Dataset  # type: ignore[type-arg]
+    info: DataInfo
+
+
+@attrs.frozen
+class DatasetSpec:
+    """A data set under a name, as ``gan train --dataset NAME`` finds it."""
+
+    name: str
+    load: Callable[[DataOptions], LoadedData]
+    description: str = ""

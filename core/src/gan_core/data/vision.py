@@ -1,0 +1,120 @@
+"""Data sets that torchvision downloads (MNIST, Fashion-MNIST, CIFAR-10, SVHN) and image folders.
+
+The download code is torchvision's own; what we add is a clear message when it cannot reach the
+network, and conversion of the decoded set into an :class:`InMemoryDataset` (uint8, so even
+CIFAR-10 takes 150 MB) for fast batching.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from einops import rearrange
+from PIL import Image
+from torch import Tensor
+from torch.utils.data import Dataset
+
+from gan_core.data.memory import InMemoryDataset, resize_images
+from gan_core.data.registry import DataOptions, LoadedData
+from gan_core.errors import ConfigError, DataUnavailableError
+from gan_core.variant import DataInfo
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
+
+
+def _download(name: str, root: Path, make: Callable[[], Any]) -> Any:
+    try:
+        return make()
+    except Exception as error:  # urllib, http and torchvision's own RuntimeError all end up here
+        raise DataUnavailableError(
+            f"data set {name!r} is not in {root} and could not be downloaded "
+            f"({type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}); "
+            f"on an offline machine, copy the files there or use --dataset mnist-5k"
+        ) from None
+
+
+def _as_images(data: Any, layout: str) -> Tensor:
+    array = data.numpy() if isinstance(data, Tensor) else np.asarray(data)
+    images = torch.from_numpy(np.ascontiguousarray(array)).to(torch.uint8)
+    return rearrange(images, f"{layout} -> n c h w", **({"c": 1} if "c" not in layout else {}))
+
+
+def _loader(name: str, make: Callable[[Path], Any], layout: str, labels: str) -> Callable[[DataOptions], LoadedData]:
+    def load(options: DataOptions) -> LoadedData:
+        root = options.root.expanduser()
+        dataset = _download(name, root, lambda: make(root))
+        images = resize_images(_as_images(dataset.data, layout), options.image_size)
+        targets = torch.as_tensor(np.asarray(getattr(dataset, labels)), dtype=torch.long)
+        info = DataInfo(shape=tuple(images.shape[1:]), kind="image", num_classes=10)
+        return LoadedData(InMemoryDataset(images, targets), info)
+
+    return load
+
+
+def _torchvision() -> Any:
+    import torchvision.datasets
+
+    return torchvision.datasets
+
+
+load_mnist = _loader("mnist", lambda r: _torchvision().MNIST(str(r), train=True, download=True), "n h w", "targets")
+load_fashion_mnist = _loader(
+    "fashion-mnist", lambda r: _torchvision().FashionMNIST(str(r), train=True, download=True), "n h w", "targets"
+)
+load_cifar10 = _loader("cifar10", lambda r: _torchvision().CIFAR10(str(r), train=True, download=True), "n h w c", "targets")
+load_svhn = _loader("svhn", lambda r: _torchvision().SVHN(str(r), split="train", download=True), "n c h w", "labels")
+
+
+class ImageFiles(Dataset[tuple[Tensor, Tensor | None]]):
+    """Images read lazily from disk, resized to a square and scaled to ``[-1, 1]``.
+
+    With one sub-folder per class (torchvision's ``ImageFolder`` layout) the folders give labels;
+    a flat folder of images is an unlabelled set.
+    """
+
+    def __init__(self, root: Path, image_size: int, channels: int) -> None:
+        self.image_size = image_size
+        self.mode = "L" if channels == 1 else "RGB"
+        classes = sorted(p.name for p in root.iterdir() if p.is_dir())
+        self.classes = classes
+        if classes:
+            self.items = [
+                (path, index)
+                for index, name in enumerate(classes)
+                for path in sorted((root / name).rglob("*"))
+                if path.suffix.lower() in IMAGE_SUFFIXES
+            ]
+        else:
+            self.items = [(p, -1) for p in sorted(root.iterdir()) if p.suffix.lower() in IMAGE_SUFFIXES]
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, index: int) -> tuple[Tensor, Tensor | None]:
+        path, label = self.items[index]
+        with Image.open(path) as image:
+            image = image.convert(self.mode).resize((self.image_size, self.image_size), Image.Resampling.BICUBIC)
+            array = np.asarray(image, dtype=np.uint8)
+        pixels = torch.from_numpy(array.copy())
+        pixels = rearrange(pixels, "h w -> 1 h w") if pixels.ndim == 2 else rearrange(pixels, "h w c -> c h w")
+        x = pixels.float().div_(127.5).sub_(1.0)
+        return x, (torch.tensor(label) if label >= 0 else None)
+
+
+def load_image_folder(options: DataOptions) -> LoadedData:
+    """Images under ``train.data_root`` (RGB), resized to ``train.image_size``."""
+    root = options.root.expanduser()
+    if options.image_size <= 0:
+        raise ConfigError("train.image_size", "must be > 0 for the image-folder data set (e.g. 64)")
+    if not root.is_dir():
+        raise ConfigError("train.data_root", f"no such folder: {root}")
+    dataset = ImageFiles(root, options.image_size, channels=3)
+    if len(dataset) == 0:
+        raise ConfigError("train.data_root", f"no images ({', '.join(sorted(IMAGE_SUFFIXES))}) in {root}")
+    num_classes = len(dataset.classes) or None
+    info = DataInfo(shape=(3, options.image_size, options.image_size), kind="image", num_classes=num_classes)
+    return LoadedData(dataset, info)

@@ -1,0 +1,56 @@
+"""The whole plugin contract. Project name ``gan``; entry-point group ``gan``.
+
+Each hook receives a ``register`` callback and calls it once per thing the plugin provides. Hooks are
+called once per process, when the registry is first built; a plugin whose hook raises, or that
+registers a name someone else already holds, is reported by ``gan plugins`` and skipped as a whole.
+
+A plugin module looks like::
+
+    from gan_core import hookimpl
+
+    @hookimpl
+    def gan_register_variants(register):
+        register(Variant(name="mygan", config_cls=MyConfig, build=build))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from gan_core.cli.commands import CommandSpec
+    from gan_core.data.registry import DatasetSpec
+    from gan_core.variant import LossSpec, MetricSpec, Variant
+
+PROJECT_NAME = "gan"
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+
+@hookspec
+def gan_register_variants(register: Callable[[Variant], None]) -> None:
+    """Register GAN variants: ``register(Variant(name=..., config_cls=..., build=...))``."""
+
+
+@hookspec
+def gan_register_losses(register: Callable[[LossSpec], None]) -> None:
+    """Register adversarial losses other variants may reuse: ``register(LossSpec(name, factory))``."""
+
+
+@hookspec
+def gan_register_datasets(register: Callable[[DatasetSpec], None]) -> None:
+    """Register data sets for ``gan train --dataset NAME``: ``register(DatasetSpec(name, load, ...))``."""
+
+
+@hookspec
+def gan_register_metrics(register: Callable[[MetricSpec], None]) -> None:
+    """Register sample-quality metrics: ``register(MetricSpec(name, compute))``."""
+
+
+@hookspec
+def gan_register_commands(register: Callable[[CommandSpec], None]) -> None:
+    """Add ``gan`` subcommands: ``register(CommandSpec(name, help, add_arguments, run))``."""

@@ -1,0 +1,112 @@
+"""Drawing samples from a generator and writing them: PNG grids (images), scatter plots (points),
+or raw ``.npy`` arrays in data space."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import attrs
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from gan_core.errors import ConfigError
+from gan_core.variant import DataInfo
+
+DATA_INFO_FILE = "data.json"
+SAMPLE_SUFFIXES = (".png", ".npy")
+
+
+def sample_latent(n: int, latent_dim: int, seed: int, device: torch.device | str = "cpu") -> Tensor:
+    """Noise drawn from a private generator, so sampling never disturbs the global RNG."""
+    generator = torch.Generator().manual_seed(seed)
+    return torch.randn(n, latent_dim, generator=generator).to(device)
+
+
+def grid_labels(n: int, num_classes: int | None, label: int | None = None) -> Tensor | None:
+    """Labels for conditional samples: one class throughout, or the classes in turn (a row each)."""
+    if num_classes is None:
+        return None
+    if label is not None:
+        return torch.full((n,), label, dtype=torch.long)
+    return torch.arange(n) % num_classes
+
+
+@torch.no_grad()
+def generate(
+    generator: nn.Module,
+    z: Tensor,
+    labels: Tensor | None = None,
+    batch_size: int = 512,
+) -> Tensor:
+    """Run ``generator`` in eval mode over ``z`` in chunks; restores its previous mode."""
+    was_training = generator.training
+    generator.eval()
+    try:
+        chunks = []
+        for start in range(0, len(z), batch_size):
+            y = labels[start : start + batch_size].to(z.device) if labels is not None else None
+            chunks.append(generator(z[start : start + batch_size], y).float().cpu())
+        return torch.cat(chunks)
+    finally:
+        generator.train(was_training)
+
+
+def save_samples(samples: Tensor, info: DataInfo, path: Path, real: Tensor | None = None) -> Path:
+    """Write samples as ``.npy`` (raw) or ``.png`` (a grid for images, a scatter plot for points)."""
+    suffix = path.suffix.lower()
+    if suffix not in SAMPLE_SUFFIXES:
+        raise ConfigError("--out", f"must end in '.png' or '.npy', got {path.name!r}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".npy":
+        np.save(path, samples.numpy().astype(np.float32))
+    elif info.kind == "image":
+        _save_grid(samples, info, path)
+    else:
+        _save_scatter(samples, info, path, real)
+    return path
+
+
+def _save_grid(samples: Tensor, info: DataInfo, path: Path) -> None:
+    from torchvision.utils import save_image
+
+    low, high = info.value_range
+    images = ((samples - low) / (high - low)).clamp(0, 1)
+    save_image(images, str(path), nrow=max(1, math.isqrt(len(images) - 1) + 1), padding=2)
+
+
+def _save_scatter(samples: Tensor, info: DataInfo, path: Path, real: Tensor | None) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5, 5))
+    if real is not None:
+        ax.scatter(real[:, 0], real[:, 1], s=4, c="tab:blue", alpha=0.3, label="data")
+    ax.scatter(samples[:, 0], samples[:, 1], s=4, c="tab:red", alpha=0.6, label="generated")
+    low, high = info.value_range
+    ax.set_xlim(low, high)
+    ax.set_ylim(low, high)
+    ax.set_aspect("equal")
+    ax.legend(loc="upper right", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def write_data_info(info: DataInfo, run_dir: Path) -> None:
+    """Remember the data's shape so that sampling never needs the data set itself."""
+    (run_dir / DATA_INFO_FILE).write_text(json.dumps(attrs.asdict(info)))
+
+
+def read_data_info(run_dir: Path) -> DataInfo:
+    data = json.loads((run_dir / DATA_INFO_FILE).read_text())
+    return DataInfo(
+        shape=tuple(data["shape"]),
+        kind=data["kind"],
+        num_classes=data["num_classes"],
+        value_range=tuple(data["value_range"]),
+    )

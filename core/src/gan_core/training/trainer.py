@@ -1,0 +1,235 @@
+"""The Accelerate training loop: one run directory, steps as the unit, exact resume."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+import torch
+from accelerate import Accelerator
+from accelerate.utils import set_seed
+from torch import Tensor
+from tqdm.auto import tqdm
+
+from gan_core.config import CONFIG_FILE_NAME, RunConfig, dump_config
+from gan_core.data.registry import DataOptions, LoadedData
+from gan_core.errors import ConfigError, RunDirectoryError
+from gan_core.registry import Registry
+from gan_core.sampling import generate, grid_labels, sample_latent, save_samples, write_data_info
+from gan_core.training.checkpoint import checkpoint_step, latest_checkpoint, save_checkpoint
+from gan_core.training.logs import LOG_FILE, PLOT_FILE, JsonlLog, plot_losses, truncate_log
+from gan_core.training.step import StepContext, alternating_step
+from gan_core.training.stream import BatchStream
+from gan_core.variant import Variant
+
+SAMPLES_DIR = "samples"
+
+
+@attrs.define
+class _Progress:
+    """The loop's own state, saved in every checkpoint through ``register_for_checkpointing``."""
+
+    step: int = 0
+    batches: int = 0
+
+    def state_dict(self) -> dict[str, int]:
+        return {"step": self.step, "batches": self.batches}
+
+    def load_state_dict(self, state: Mapping[str, int]) -> None:
+        self.step, self.batches = int(state["step"]), int(state["batches"])
+
+
+@attrs.frozen
+class TrainResult:
+    """What a finished run left behind, and how long its steps took (setup and final I/O excluded)."""
+
+    out_dir: Path
+    steps: int
+    start_step: int
+    checkpoint: Path | None
+    last_scalars: Mapping[str, float]
+    loop_seconds: float
+
+
+def _is_run_dir(path: Path) -> bool:
+    return (path / CONFIG_FILE_NAME).exists() or (path / "checkpoints").exists()
+
+
+class GanTrainer:
+    """Trains ``variant`` under ``config``, writing everything into ``out_dir``.
+
+    ``data`` may be given directly (the conformance kit and benchmarks do); otherwise it is loaded
+    from the registry by ``config.train.dataset``.
+    """
+
+    def __init__(
+        self,
+        variant: Variant,
+        config: RunConfig,
+        out_dir: Path | str,
+        *,
+        registry: Registry | None = None,
+        data: LoadedData | None = None,
+        accelerator: Accelerator | None = None,
+    ) -> None:
+        self.variant = variant
+        self.config = config
+        self.out_dir = Path(out_dir)
+        self.registry = registry
+        self._data = data
+        self._accelerator = accelerator
+
+    # -- setup -----------------------------------------------------------------------------------
+
+    def _make_accelerator(self) -> Accelerator:
+        if self._accelerator is not None:
+            return self._accelerator
+        try:
+            return Accelerator(mixed_precision=self.config.train.mixed_precision)
+        except ValueError as error:  # e.g. fp16 requested where there is no GPU
+            raise ConfigError("train.mixed_precision", str(error).splitlines()[0]) from None
+
+    def load_data(self) -> LoadedData:
+        if self._data is not None:
+            return self._data
+        if self.registry is None:
+            from gan_core.plugins import get_registry
+
+            self.registry = get_registry()
+        spec = self.registry.dataset(self.config.train.dataset)
+        options = DataOptions(root=Path(self.config.train.data_root).expanduser(), image_size=self.config.train.image_size)
+        return spec.load(options)
+
+    def _prepare_directory(self, accelerator: Accelerator, resume: bool) -> Path | None:
+        checkpoint = latest_checkpoint(self.out_dir) if resume else None
+        if resume and checkpoint is None:
+            raise RunDirectoryError(f"--resume: no checkpoint in {self.out_dir}")
+        if not resume and _is_run_dir(self.out_dir):
+            raise RunDirectoryError(
+                f"--out {self.out_dir} already holds a run; pass --resume to continue it or choose another directory"
+            )
+        if checkpoint is not None and checkpoint_step(checkpoint) > self.config.train.steps:
+            raise ConfigError(
+                "train.steps",
+                f"must be >= the checkpoint's step ({checkpoint_step(checkpoint)}), got {self.config.train.steps}",
+            )
+        if accelerator.is_main_process:
+            (self.out_dir / SAMPLES_DIR).mkdir(parents=True, exist_ok=True)
+            dump_config(self.config, self.out_dir / CONFIG_FILE_NAME)
+            if checkpoint is not None:
+                truncate_log(self.out_dir / LOG_FILE, checkpoint_step(checkpoint))
+        accelerator.wait_for_everyone()
+        return checkpoint
+
+    # -- the loop --------------------------------------------------------------------------------
+
+    def fit(self, resume: bool = False) -> TrainResult:
+        train = self.config.train
+        accelerator = self._make_accelerator()
+        checkpoint = self._prepare_directory(accelerator, resume)
+        set_seed(train.seed, device_specific=True)
+        data = self.load_data()
+        if data.info.kind not in self.variant.data_kinds:
+            raise ConfigError(
+                "train.dataset",
+                f"{self.variant.name} trains on {' or '.join(sorted(self.variant.data_kinds))} data; "
+                f"{train.dataset!r} is {data.info.kind} data",
+            )
+        if self.variant.conditional and data.info.num_classes is None:
+            raise ConfigError("train.dataset", f"{self.variant.name} is conditional and needs a labelled data set")
+        models = self.variant.build(self.config.model, data.info)
+        generator, discriminator, g_opt, d_opt = accelerator.prepare(
+            models.generator, models.discriminator, models.g_optimizer, models.d_optimizer
+        )
+        progress = _Progress()
+        accelerator.register_for_checkpointing(progress)
+        if checkpoint is not None:
+            accelerator.load_state(str(checkpoint))
+        start_step = progress.step
+        stream = BatchStream(
+            data.dataset,
+            batch_size=train.batch_size,
+            seed=train.seed,
+            device=accelerator.device,
+            start=progress.batches,
+            rank=accelerator.process_index,
+            world=accelerator.num_processes,
+            num_workers=0 if hasattr(data.dataset, "get_batch") else min(4, os.cpu_count() or 1),
+        )
+        latent_dim = int(accelerator.unwrap_model(generator).latent_dim)
+        ctx = StepContext(
+            accelerator=accelerator,
+            generator=generator,
+            discriminator=discriminator,
+            discriminator_module=accelerator.unwrap_model(discriminator),
+            loss=models.loss,
+            g_optimizer=g_opt,
+            d_optimizer=d_opt,
+            batches=stream,
+            latent_dim=latent_dim,
+            d_steps=train.d_steps,
+            conditional=self.variant.conditional,
+        )
+        step_fn = self.variant.step or alternating_step
+        fixed_z = sample_latent(train.grid_size, latent_dim, seed=train.seed, device=accelerator.device)
+        fixed_y = grid_labels(train.grid_size, data.info.num_classes if self.variant.conditional else None)
+        real_points = data.dataset.get_batch(torch.arange(min(2000, len(data.dataset))))[0] if (  # type: ignore[attr-defined]
+            data.info.kind == "points" and hasattr(data.dataset, "get_batch")
+        ) else None
+
+        main = accelerator.is_main_process
+        log = JsonlLog(self.out_dir / LOG_FILE) if main else None
+        if main:
+            write_data_info(data.info, self.out_dir)
+        bar = tqdm(total=train.steps, initial=start_step, disable=not (main and train.progress), desc=self.variant.name, dynamic_ncols=True)
+        sums: dict[str, Tensor] = {}
+        count = 0
+        last: dict[str, float] = {}
+        saved: Path | None = checkpoint
+        started = time.perf_counter()
+        loop_seconds = 0.0
+
+        def write_grid(step: int) -> None:
+            if main:
+                samples = generate(accelerator.unwrap_model(generator), fixed_z, fixed_y)
+                save_samples(samples, data.info, self.out_dir / SAMPLES_DIR / f"step_{step:08d}.png", real=real_points)
+
+        for step in range(start_step, train.steps):
+            ctx.step = step
+            scalars = step_fn(ctx)
+            for name, value in scalars.items():
+                sums[name] = sums[name] + value if name in sums else value.clone()
+            count += 1
+            progress.step, progress.batches = step + 1, stream.consumed
+            done = step + 1
+            final = done == train.steps
+            bar.update(1)
+            if done % train.log_every == 0 or final:
+                means = accelerator.reduce({k: v / count for k, v in sums.items()}, reduction="mean")
+                last = {k: float(v) for k, v in means.items()}
+                if log is not None:
+                    log.write({"step": done, **last, "elapsed_s": round(time.perf_counter() - started, 3)})
+                bar.set_postfix({k: f"{v:.3f}" for k, v in last.items()}, refresh=False)
+                sums, count = {}, 0
+            if final:
+                loop_seconds = time.perf_counter() - started
+            if (train.sample_every and done % train.sample_every == 0) or final:
+                write_grid(done)
+            if (train.checkpoint_every and done % train.checkpoint_every == 0) or final:
+                saved = save_checkpoint(accelerator, self.out_dir, done, generator, train.keep_checkpoints)
+        bar.close()
+        if log is not None:
+            log.close()
+            plot_losses(self.out_dir / LOG_FILE, self.out_dir / PLOT_FILE)
+        accelerator.wait_for_everyone()
+        return TrainResult(self.out_dir, train.steps, start_step, saved, last, loop_seconds)
+
+
+def train(variant: Variant, config: RunConfig, out_dir: Path | str, **kwargs: Any) -> TrainResult:
+    """Convenience: ``GanTrainer(variant, config, out_dir, **kwargs).fit()``."""
+    resume = kwargs.pop("resume", False)
+    return GanTrainer(variant, config, out_dir, **kwargs).fit(resume=resume)

@@ -1,0 +1,112 @@
+"""What a plugin registers: a :class:`Variant` (config class, builder, optional training step).
+
+A variant is data, not a subclass: the core never needs to know a plugin's classes, and a third
+party can register a variant without importing anything but these records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+import attrs
+from torch import Tensor, nn
+from torch.optim import Optimizer
+
+from gan_core.protocols import Loss
+
+if TYPE_CHECKING:
+    from gan_core.training.step import StepContext
+
+DataKind = Literal["image", "points"]
+
+
+@attrs.frozen
+class DataInfo:
+    """What a builder must know about the data to size its networks.
+
+    ``shape`` is one sample's shape (``(C, H, W)`` for images, ``(D,)`` for points); samples live in
+    ``value_range`` (images are scaled to ``[-1, 1]``, matching a ``tanh`` output).
+    """
+
+    shape: tuple[int, ...]
+    kind: DataKind
+    num_classes: int | None = None
+    value_range: tuple[float, float] = (-1.0, 1.0)
+
+
+@attrs.frozen
+class GanModels:
+    """Everything a builder makes from a config: the two networks, the loss and their optimizers."""
+
+    generator: nn.Module
+    discriminator: nn.Module
+    loss: Loss
+    g_optimizer: Optimizer
+    d_optimizer: Optimizer
+
+
+class Builder(Protocol):
+    """Makes fresh, seeded-by-the-caller models for a config and a data set."""
+
+    def __call__(self, config: Any, data: DataInfo) -> GanModels: ...
+
+
+class StepFn(Protocol):
+    """One training step (one generator update and whatever discriminator updates precede it).
+
+    Returns detached scalar tensors to log; the trainer averages them between log lines without
+    forcing a device synchronisation every step.
+    """
+
+    def __call__(self, ctx: StepContext) -> Mapping[str, Tensor]: ...
+
+
+def _frozen_mapping(value: Mapping[str, Any]) -> Mapping[str, Any]:
+    return dict(value)
+
+
+@attrs.frozen
+class Variant:
+    """A GAN variant as registered by a plugin under ``name``.
+
+    ``step`` is ``None`` for variants that play the standard game (k discriminator updates, then one
+    generator update); the core's :func:`gan_core.training.alternating_step` then runs it.
+    ``train_defaults`` overrides :class:`gan_core.config.TrainConfig` defaults that belong to this
+    variant's paper (its default data set, batch size, number of steps, k).
+    """
+
+    name: str
+    config_cls: type
+    build: Builder
+    description: str = ""
+    step: StepFn | None = None
+    conditional: bool = False
+    data_kinds: frozenset[DataKind] = frozenset({"image", "points"})
+    train_defaults: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen_mapping)
+
+    def __attrs_post_init__(self) -> None:
+        if not attrs.has(self.config_cls):
+            raise TypeError(f"variant {self.name!r}: config_cls must be an attrs class")
+
+
+MetricFn = Callable[..., Mapping[str, float]]
+
+
+@attrs.frozen
+class MetricSpec:
+    """A sample-quality metric; ``compute(real, fake, **options)`` returns named scalar results."""
+
+    name: str
+    compute: MetricFn
+    description: str = ""
+    higher_is_better: bool = True
+
+
+@attrs.frozen
+class LossSpec:
+    """A named adversarial loss; ``factory(**options)`` returns a :class:`~gan_core.protocols.Loss`."""
+
+    name: str
+    factory: Callable[..., Loss]
+    description: str = ""

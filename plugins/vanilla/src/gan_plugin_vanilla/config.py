@@ -1,0 +1,38 @@
+"""Hyperparameters of the vanilla GAN, each traced to the paper or to the practice that followed it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from gan_core.config import in_range, one_of, positive
+from gan_core.errors import ConfigError
+
+LOSSES = ("non-saturating", "minimax")
+OPTIMIZERS = ("adam", "sgd")
+
+
+def _layer_sizes(_: Any, attribute: attrs.Attribute, value: tuple[int, ...]) -> None:  # type: ignore[type-arg]
+    if not value or any(size <= 0 for size in value):
+        raise ConfigError(attribute.name, f"must be a non-empty list of positive layer sizes, got {list(value)!r}")
+
+
+@attrs.frozen(kw_only=True)
+class VanillaConfig:
+    """The MLP GAN. Defaults: layer sizes and dropout of the common MNIST MLP GAN (PyTorch-GAN,
+    Keras examples); LeakyReLU 0.2 and Adam(2e-4, 0.5) from Radford et al. 2015, which became the
+    practice for MLP GANs too. Goodfellow et al. trained with SGD + momentum (``optimizer = "sgd"``)."""
+
+    latent_dim: int = attrs.field(default=100, validator=positive)  # 100-d noise, as in the paper's code
+    g_hidden: tuple[int, ...] = attrs.field(default=(256, 512, 1024), validator=_layer_sizes)
+    d_hidden: tuple[int, ...] = attrs.field(default=(1024, 512, 256), validator=_layer_sizes)
+    leaky_slope: float = attrs.field(default=0.2, validator=in_range(0.0, 1.0, high_open=True))
+    dropout: float = attrs.field(default=0.3, validator=in_range(0.0, 1.0, high_open=True))  # D only
+    loss: str = attrs.field(default="non-saturating", validator=one_of(*LOSSES))  # paper, section 3
+    real_label: float = attrs.field(default=1.0, validator=in_range(0.0, 1.0, low_open=True))  # 0.9: one-sided smoothing
+    optimizer: str = attrs.field(default="adam", validator=one_of(*OPTIMIZERS))
+    lr: float = attrs.field(default=2e-4, validator=positive)
+    beta1: float = attrs.field(default=0.5, validator=in_range(0.0, 1.0, high_open=True))  # Radford et al. 2015
+    beta2: float = attrs.field(default=0.999, validator=in_range(0.0, 1.0, high_open=True))
+    momentum: float = attrs.field(default=0.5, validator=in_range(0.0, 1.0, high_open=True))  # SGD; paper's code: 0.5
