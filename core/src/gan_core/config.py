@@ -37,14 +37,14 @@ SECTIONS = ("train", "model")
 
 
 def positive(_: Any, attribute: attrs.Attribute, value: float) -> None:  # type: ignore[type-arg]
-    """Reject zero and negative numbers."""
-    if value <= 0:
+    """Reject zero and negative numbers (and NaN: written as 'not > 0' because NaN fails every comparison)."""
+    if not value > 0:
         raise ConfigError(attribute.name, f"must be > 0, got {value!r}")
 
 
 def non_negative(_: Any, attribute: attrs.Attribute, value: float) -> None:  # type: ignore[type-arg]
-    """Reject negative numbers (0 usually means 'off')."""
-    if value < 0:
+    """Reject negative numbers (0 usually means 'off') and NaN."""
+    if not value >= 0:
         raise ConfigError(attribute.name, f"must be >= 0, got {value!r}")
 
 
@@ -53,9 +53,9 @@ def in_range(low: float, high: float, *, low_open: bool = False, high_open: bool
     left, right = ("(" if low_open else "["), (")" if high_open else "]")
 
     def check(_: Any, attribute: attrs.Attribute, value: float) -> None:  # type: ignore[type-arg]
-        too_low = value <= low if low_open else value < low
-        too_high = value >= high if high_open else value > high
-        if too_low or too_high:
+        above_low = value > low if low_open else value >= low
+        below_high = value < high if high_open else value <= high
+        if not (above_low and below_high):  # so that NaN, which fails both, is rejected too
             raise ConfigError(attribute.name, f"must be in {left}{low}, {high}{right}, got {value!r}")
 
     return check
@@ -153,6 +153,24 @@ def _first_error(exc: BaseException, path: str) -> str:
     return f"{where}: {message}"
 
 
+def _validator_error(exc: BaseException, path: str) -> ConfigError | None:
+    """A validator's :class:`ConfigError` inside a cattrs error tree, with its full dotted field.
+
+    Validators run in the class's ``__init__``, so cattrs files their errors under the class's own
+    path rather than the field's; the error's ``field`` completes it (``train`` + ``steps``).
+    """
+    if isinstance(exc, ConfigError):
+        return ConfigError(f"{path}.{exc.field}", exc.message)
+    if isinstance(exc, cattrs.ClassValidationError):
+        with_notes, without = exc.group_exceptions()
+        candidates = [(sub, f"{path}.{note.name}") for sub, note in with_notes] + [(sub, path) for sub in without]
+        for sub, sub_path in candidates:
+            found = _validator_error(sub, sub_path)
+            if found is not None:
+                return found
+    return None
+
+
 def structure_section(section: str, data: Mapping[str, Any], cls: type) -> Any:
     """Build ``cls`` from ``data``; any problem becomes one :class:`ConfigError` naming the field."""
     allowed = [f.name for f in attrs.fields(cls)]
@@ -166,6 +184,9 @@ def structure_section(section: str, data: Mapping[str, Any], cls: type) -> Any:
     except ConfigError as error:
         raise ConfigError(f"{section}.{error.field}", error.message) from None
     except cattrs.BaseValidationError as error:
+        validator_error = _validator_error(error, section)
+        if validator_error is not None:
+            raise validator_error from None
         where, _, message = _first_error(error, section).partition(": ")
         raise ConfigError(where, message) from None
 

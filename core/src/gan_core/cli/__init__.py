@@ -31,7 +31,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         sub = subcommands.add_parser(spec.name, help=spec.help, description=spec.description or spec.help)
         spec.add_arguments(sub)
         sub.set_defaults(_run=spec.run)
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # --help (0) and argparse's one-line errors (2): return, don't raise
+        return int(exit_.code or 0)
     if args.command != "plugins":
         for report in registry.broken:
             sys.stderr.write(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from argparse import ArgumentParser, Namespace
@@ -93,6 +94,8 @@ def _train_run(args: Namespace) -> int:
         out = args.out or Path("runs") / f"{variant.name}-{config.train.dataset}-{time.strftime('%Y%m%d-%H%M%S')}"
     registry.dataset(config.train.dataset)  # an unknown name fails here, before any work
     result = GanTrainer(variant, config, out, registry=registry).fit(resume=args.resume)
+    if int(os.environ.get("RANK", "0")) != 0:  # under a launcher, one summary line is enough
+        return 0
     scalars = ", ".join(f"{k} {v:.4f}" for k, v in result.last_scalars.items())
     print(f"trained {variant.name} to step {result.steps} ({scalars}); run directory: {result.out_dir}")
     return 0

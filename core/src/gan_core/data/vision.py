@@ -40,7 +40,8 @@ def _download(name: str, root: Path, make: Callable[[], Any]) -> Any:
 def _as_images(data: Any, layout: str) -> Tensor:
     array = data.numpy() if isinstance(data, Tensor) else np.asarray(data)
     images = torch.from_numpy(np.ascontiguousarray(array)).to(torch.uint8)
-    return rearrange(images, f"{layout} -> n c h w", **({"c": 1} if "c" not in layout else {}))
+    # grayscale sets have no channel axis: einops adds a unit axis only when it is written as "1"
+    return rearrange(images, f"{layout} -> n {'c' if 'c' in layout else '1'} h w")
 
 
 def _loader(name: str, make: Callable[[Path], Any], layout: str, labels: str) -> Callable[[DataOptions], LoadedData]:

@@ -26,9 +26,16 @@ class JsonlLog:
 
 
 def read_log(path: Path) -> list[dict[str, Any]]:
+    """The records; a line cut short by a kill mid-write is dropped (it is past the last checkpoint)."""
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    records = []
+    for line in path.read_text().splitlines():
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return records
 
 
 def truncate_log(path: Path, after_step: int) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 import attrs
 import torch
 from accelerate import Accelerator
+from accelerate.state import AcceleratorState
 from accelerate.utils import set_seed
 from torch import Tensor
 from tqdm.auto import tqdm
@@ -56,7 +57,9 @@ class TrainResult:
 
 
 def _is_run_dir(path: Path) -> bool:
-    return (path / CONFIG_FILE_NAME).exists() or (path / "checkpoints").exists()
+    # config.toml alone is written before the data loads and the models build; if either fails, the
+    # directory holds no results and the corrected command must be able to reuse it
+    return (path / LOG_FILE).exists() or (path / "checkpoints").exists()
 
 
 class GanTrainer:
@@ -88,10 +91,20 @@ class GanTrainer:
     def _make_accelerator(self) -> Accelerator:
         if self._accelerator is not None:
             return self._accelerator
+        # Accelerate picks MULTI_CPU (gloo) under torchrun only when told it runs on the CPU.
+        launched = int(os.environ.get("WORLD_SIZE", "1")) > 1
+        # Accelerate keeps its settings process-wide and refuses an Accelerator with other ones; each
+        # run sets them afresh (the process group, held by PartialState, is kept)
+        AcceleratorState._reset_state()
+        precision = self.config.train.mixed_precision
         try:
-            return Accelerator(mixed_precision=self.config.train.mixed_precision)
-        except ValueError as error:  # e.g. fp16 requested where there is no GPU
+            accelerator = Accelerator(mixed_precision=precision, cpu=launched and not torch.cuda.is_available())
+        except ValueError as error:
             raise ConfigError("train.mixed_precision", str(error).splitlines()[0]) from None
+        if precision == "fp16" and accelerator.device.type == "cpu":
+            # Accelerate would quietly train in fp32 while config.toml says fp16
+            raise ConfigError("train.mixed_precision", "'fp16' needs a GPU; on the CPU use 'bf16' or 'no'")
+        return accelerator
 
     def load_data(self) -> LoadedData:
         if self._data is not None:
@@ -117,6 +130,7 @@ class GanTrainer:
                 "train.steps",
                 f"must be >= the checkpoint's step ({checkpoint_step(checkpoint)}), got {self.config.train.steps}",
             )
+        accelerator.wait_for_everyone()  # every process checks the directory before the main one writes
         if accelerator.is_main_process:
             (self.out_dir / SAMPLES_DIR).mkdir(parents=True, exist_ok=True)
             dump_config(self.config, self.out_dir / CONFIG_FILE_NAME)

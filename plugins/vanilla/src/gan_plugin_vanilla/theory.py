@@ -1,7 +1,9 @@
 """Goodfellow et al. 2014, section 4, made executable on one-dimensional densities.
 
-Densities are tensors of values on a shared, evenly spaced grid ``x`` (float64); integrals use the
-trapezoid rule. With these:
+Densities are tensors of values on a shared grid ``x`` of cell midpoints (float64); an integral is
+the sum of the values times the cell width (the midpoint rule). Unlike the trapezoid rule, this is
+exact for piecewise-constant densities whose jumps fall on cell edges (uniform densities), and as
+accurate as the trapezoid rule on smooth ones. With these:
 
 * Proposition 1: for fixed ``G`` the optimal discriminator is ``D*(x) = p_data / (p_data + p_g)``;
 * Theorem 1: ``V(D*, G) = -log 4 + 2 JSD(p_data || p_g)``, minimal (``-log 4``) iff ``p_g = p_data``.
@@ -17,13 +19,21 @@ import torch
 from torch import Tensor
 
 
-def grid(low: float, high: float, points: int = 200_001) -> Tensor:
-    """An evenly spaced float64 grid; 200,001 points make trapezoid errors ~1e-10 on smooth densities."""
-    return torch.linspace(low, high, points, dtype=torch.float64)
+def grid(low: float, high: float, points: int = 200_000) -> Tensor:
+    """The midpoints of ``points`` equal cells covering ``[low, high]``, in float64.
+
+    A density that jumps only at cell edges (choose ``low``, ``high`` and ``points`` so that its
+    jumps are multiples of the cell width from ``low``) is integrated exactly; the trapezoid rule
+    would be off by half a cell at every jump (~1e-5 here), too much to check Theorem 1 to 1e-6.
+    """
+    width = (high - low) / points
+    return low + width * (torch.arange(points, dtype=torch.float64) + 0.5)
 
 
 def integrate(values: Tensor, x: Tensor) -> float:
-    return float(torch.trapezoid(values, x))
+    """``∫ f`` over the cells whose midpoints are ``x`` (as made by :func:`grid`)."""
+    width = (x[-1] - x[0]) / (len(x) - 1)
+    return float(values.sum() * width)
 
 
 def gaussian_pdf(x: Tensor, mean: float, std: float) -> Tensor:
@@ -66,8 +76,16 @@ def jensen_shannon(p: Tensor, q: Tensor, x: Tensor) -> float:
 
 
 def virtual_training_criterion(p_data: Tensor, p_g: Tensor, x: Tensor) -> float:
-    """``C(G) = max_D V(D, G) = V(D*, G)`` (Theorem 1's left-hand side)."""
-    return value(optimal_discriminator(p_data, p_g), p_data, p_g, x)
+    """``C(G) = max_D V(D, G) = V(D*, G)`` (Theorem 1's left-hand side).
+
+    ``1 - D*`` is computed as ``p_g / (p_data + p_g)``, not by subtraction: where ``p_g`` is tiny
+    but positive, ``D*`` rounds to 1 and ``log(1 - D*)`` would be ``-inf`` instead of a term of
+    order ``p_g log p_g``.
+    """
+    d_real = optimal_discriminator(p_data, p_g)
+    d_fake = optimal_discriminator(p_g, p_data)  # = 1 - D*, without cancellation
+    integrand = torch.special.xlogy(p_data, d_real) + torch.special.xlogy(p_g, d_fake)
+    return integrate(integrand, x)
 
 
 def theorem_1_rhs(p_data: Tensor, p_g: Tensor, x: Tensor) -> float:

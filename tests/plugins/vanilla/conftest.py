@@ -1,0 +1,29 @@
+"""Fixtures for the vanilla plugin's tests.
+
+They must pass with only gan-core and gan-plugin-vanilla installed and must not see any other plugin
+that happens to be installed: registries hold the core and ``gan_plugin_vanilla.plugin`` only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+import gan_plugin_vanilla.plugin
+from gan_core import Registry, create_registry, plugins
+
+
+@pytest.fixture(autouse=True)
+def _isolated_plugins(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No test sees the developer's plugin settings or a registry cached by another test."""
+    monkeypatch.delenv(plugins.STRICT_ENV, raising=False)
+    monkeypatch.delenv(plugins.ONLY_ENV, raising=False)
+    plugins.reset_registry()
+    yield
+    plugins.reset_registry()
+
+
+@pytest.fixture
+def registry() -> Registry:
+    return create_registry(plugins=[gan_plugin_vanilla.plugin], entry_points=False)
