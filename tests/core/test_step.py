@@ -26,8 +26,9 @@ def data() -> InMemoryDataset:
     return InMemoryDataset(torch.randn(40, 2, generator=torch.Generator().manual_seed(1)))
 
 
+@pytest.mark.parametrize("plain", [False, True], ids=["accelerate-wrappers", "plain-backward"])
 @pytest.mark.parametrize("d_steps", [1, 3])
-def test_alternating_step_is_algorithm_1(d_steps: int) -> None:
+def test_alternating_step_is_algorithm_1(d_steps: int, plain: bool) -> None:
     generator, discriminator = models()
     g_copy, d_copy = copy.deepcopy(generator), copy.deepcopy(discriminator)
     g_opt = torch.optim.SGD(generator.parameters(), lr=0.1)
@@ -43,6 +44,7 @@ def test_alternating_step_is_algorithm_1(d_steps: int) -> None:
         batches=BatchStream(data(), batch_size=8, seed=0, device=torch.device("cpu")),
         latent_dim=3,
         d_steps=d_steps,
+        plain_backward=plain,
     )
     torch.manual_seed(5)
     scalars = alternating_step(ctx)

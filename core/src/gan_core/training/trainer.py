@@ -12,7 +12,7 @@ import attrs
 import torch
 from accelerate import Accelerator
 from accelerate.state import AcceleratorState
-from accelerate.utils import set_seed
+from accelerate.utils import DistributedType, set_seed
 from torch import Tensor
 from tqdm.auto import tqdm
 
@@ -54,6 +54,19 @@ class TrainResult:
     checkpoint: Path | None
     last_scalars: Mapping[str, float]
     loop_seconds: float
+
+
+def _wrappers_add_nothing(accelerator: Accelerator) -> bool:
+    """Whether ``loss.backward()`` and the bare optimizers do exactly what Accelerate's wrappers do.
+
+    Without a gradient scaler (fp16) or gradient accumulation, on plain, DDP or multi-CPU setups,
+    the wrappers only add per-call bookkeeping; DDP's gradient reduction lives in the module hooks.
+    """
+    return (
+        accelerator.scaler is None
+        and accelerator.gradient_accumulation_steps == 1
+        and accelerator.distributed_type in {DistributedType.NO, DistributedType.MULTI_CPU, DistributedType.MULTI_GPU}
+    )
 
 
 def _is_run_dir(path: Path) -> bool:
@@ -175,14 +188,16 @@ class GanTrainer:
             num_workers=0 if hasattr(data.dataset, "get_batch") else min(4, os.cpu_count() or 1),
         )
         latent_dim = int(accelerator.unwrap_model(generator).latent_dim)
+        plain = _wrappers_add_nothing(accelerator)
         ctx = StepContext(
             accelerator=accelerator,
             generator=generator,
             discriminator=discriminator,
             discriminator_module=accelerator.unwrap_model(discriminator),
             loss=models.loss,
-            g_optimizer=g_opt,
-            d_optimizer=d_opt,
+            g_optimizer=g_opt.optimizer if plain else g_opt,
+            d_optimizer=d_opt.optimizer if plain else d_opt,
+            plain_backward=plain,
             batches=stream,
             latent_dim=latent_dim,
             d_steps=train.d_steps,
