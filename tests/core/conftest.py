@@ -13,6 +13,7 @@ from pathlib import Path
 
 import core_tiny
 import pytest
+
 from gan_core import Registry, create_registry, plugins
 
 

@@ -11,6 +11,7 @@ import attrs
 import core_tiny
 import pytest
 import torch
+
 from gan_core.cli import main
 from gan_core.config import RunConfig, resolve_config
 from gan_core.data import InMemoryDataset, LoadedData

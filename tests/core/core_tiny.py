@@ -12,10 +12,11 @@ from collections.abc import Callable
 
 import attrs
 import torch
-from gan_core import GanModels, Variant, hookimpl, positive
-from gan_core.variant import DataInfo
 from torch import Tensor, nn
 from torch.nn import functional as F
+
+from gan_core import GanModels, Variant, hookimpl, positive
+from gan_core.variant import DataInfo
 
 #: train settings that keep a run to a fraction of a second
 TRAIN_DEFAULTS = {

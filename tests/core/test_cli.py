@@ -10,20 +10,21 @@ from typing import Any
 
 import attrs
 import core_tiny
-import gan_core
 import numpy as np
 import pytest
 import tomli_w
 import torch
 import torchvision.datasets
 from core_helpers import CliResult, image_data, run_cli
+from PIL import Image
+
+import gan_core
 from gan_core import GanTrainer, create_registry, hookimpl, plugins
 from gan_core.config import read_toml, resolve_config
 from gan_core.registry import Registry
 from gan_core.runs import load_generator
 from gan_core.sampling import sample_latent
 from gan_core.training.logs import read_log
-from PIL import Image
 
 #: a conditional twin of ``tiny`` (its networks ignore labels: enough to exercise --label's plumbing)
 TINY_COND = attrs.evolve(core_tiny.TINY, name="tiny-cond", conditional=True)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from core_helpers import TESTS_DIR, install_fake_distribution
+
 from gan_core import plugins
 
 
@@ -65,3 +66,12 @@ def test_train_works_beside_a_broken_plugin(environment: dict[str, str], tmp_pat
     assert warnings[0].startswith("gan: warning: plugin 'broken' (0.0.1) was skipped: ModuleNotFoundError")
     assert trained.stdout.startswith("trained tiny to step 5")
     assert (out / "checkpoints" / "step_00000005").is_dir()
+
+
+def test_a_closed_pipe_is_not_an_error(tmp_path: Path) -> None:
+    """``gan plugins --json | head -1`` must not end in a BrokenPipeError traceback."""
+    script = f"{sys.executable} -m gan_core.cli plugins --json | head -c 1 > /dev/null; echo ${{PIPESTATUS[0]}}"
+    env = {**os.environ, "GAN_PLUGINS": ""}
+    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.stdout.strip() == "0"

@@ -10,6 +10,7 @@ from typing import Any
 import core_tiny
 import pytest
 from core_helpers import install_fake_distribution, run_cli
+
 from gan_core import DatasetSpec, PluginError, create_registry, hookimpl, plugins
 from gan_core.cli.commands import CommandSpec
 from gan_core.data.toy import load_toy

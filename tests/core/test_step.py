@@ -8,10 +8,11 @@ import core_tiny
 import pytest
 import torch
 from accelerate import Accelerator
+from torch import nn
+
 from gan_core.data import InMemoryDataset
 from gan_core.training import BatchStream, StepContext, alternating_step, frozen
 from gan_core.variant import DataInfo
-from torch import nn
 
 INFO = DataInfo(shape=(2,), kind="points")
 LOSS = core_tiny.LogitBCELoss()

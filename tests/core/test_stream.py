@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 import torch
+from torch import Tensor
+from torch.utils.data import Dataset
+
 from gan_core import ConfigError
 from gan_core.data import InMemoryDataset
 from gan_core.training import BatchStream
 from gan_core.training.stream import epoch_permutation
-from torch import Tensor
-from torch.utils.data import Dataset
 
 CPU = torch.device("cpu")
 

@@ -13,6 +13,9 @@ import core_tiny
 import pytest
 import torch
 from core_helpers import image_data, tiny_config
+from PIL import Image
+from safetensors.torch import load_file
+
 from gan_core import ConfigError, GanTrainer, LoadedData, TrainResult
 from gan_core.config import load_run_config, resolve_config
 from gan_core.data import InMemoryDataset
@@ -22,8 +25,6 @@ from gan_core.sampling import read_data_info
 from gan_core.training.checkpoint import GENERATOR_FILE, checkpoint_name, latest_checkpoint, list_checkpoints
 from gan_core.training.logs import read_log
 from gan_core.variant import Variant
-from PIL import Image
-from safetensors.torch import load_file
 
 TINY = core_tiny.TINY
 

@@ -7,6 +7,7 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
+from gan_core.cli.commands import CommandSpec
 from gan_core.config import RunConfig, TrainConfig, in_range, non_negative, one_of, positive, resolve_config
 from gan_core.data.registry import DataOptions, DatasetSpec, LoadedData
 from gan_core.errors import ConfigError, GanError, PluginError, UnknownNameError
@@ -16,7 +17,6 @@ from gan_core.protocols import Discriminator, Generator, Loss, Trainer
 from gan_core.registry import Registry
 from gan_core.training import GanTrainer, StepContext, TrainResult, alternating_step, train
 from gan_core.variant import DataInfo, GanModels, LossSpec, MetricSpec, Variant
-from gan_core.cli.commands import CommandSpec
 
 __all__ = [
     "CommandSpec",

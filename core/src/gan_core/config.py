@@ -145,9 +145,7 @@ _CONVERTER = make_converter()
 
 def _first_error(exc: BaseException, path: str) -> str:
     """The first leaf of a cattrs error tree as ``'section.field: message'``."""
-    messages = cattrs.transform_error(
-        exc, path=path, format_exception=lambda e, _type: str(e) or type(e).__name__
-    )
+    messages = cattrs.transform_error(exc, path=path, format_exception=lambda e, _type: str(e) or type(e).__name__)
     message, _, where = messages[0].rpartition(" @ ")
     where = where.removeprefix("$.")
     return f"{where}: {message}"
@@ -176,9 +174,7 @@ def structure_section(section: str, data: Mapping[str, Any], cls: type) -> Any:
     allowed = [f.name for f in attrs.fields(cls)]
     for key in data:
         if key not in allowed:
-            raise ConfigError(
-                f"{section}.{key}", f"unknown key; allowed: {', '.join(allowed)}"
-            )
+            raise ConfigError(f"{section}.{key}", f"unknown key; allowed: {', '.join(allowed)}")
     try:
         return _CONVERTER.structure(dict(data), cls)
     except ConfigError as error:

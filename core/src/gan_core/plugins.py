@@ -68,9 +68,7 @@ def _register_plugin(
                 item_name = _name_of(_kind, item)
                 owner = registry.owners.get((_kind, item_name))
                 if owner is not None or item_name in staged[_kind]:
-                    raise _DuplicateName(
-                        f"{_kind} {item_name!r} is already registered by {owner or name!r}"
-                    )
+                    raise _DuplicateName(f"{_kind} {item_name!r} is already registered by {owner or name!r}")
                 staged[_kind][item_name] = item
 
             kwargs = {"register": register} if "register" in impl.argnames else {}
@@ -136,8 +134,14 @@ def create_registry(
     _add(registry, pm, name=CORE_PLUGIN_NAME, version=__version__, load=lambda: builtins, strict=True, builtin=True)
     for plugin in plugins:
         plugin_name = getattr(plugin, "__name__", None) or type(plugin).__name__
-        _add(registry, pm, name=plugin_name, version=getattr(plugin, "__version__", None),
-             load=lambda p=plugin: p, strict=strict)
+        _add(
+            registry,
+            pm,
+            name=plugin_name,
+            version=getattr(plugin, "__version__", None),
+            load=lambda p=plugin: p,
+            strict=strict,
+        )
     if entry_points:
         for ep in _entry_points():
             if only is not None and ep.name not in only:

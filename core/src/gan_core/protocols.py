@@ -53,9 +53,7 @@ class Loss(Protocol):
 
     def generator_loss(self, fake_scores: Tensor) -> Tensor: ...
 
-    def penalty(
-        self, discriminator: nn.Module, real: Tensor, fake: Tensor, y: Tensor | None
-    ) -> Tensor | None: ...
+    def penalty(self, discriminator: nn.Module, real: Tensor, fake: Tensor, y: Tensor | None) -> Tensor | None: ...
 
 
 @runtime_checkable

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
@@ -26,7 +27,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GanError as error:
         return _error("gan", str(error))
     parser = OneLineErrorParser(prog="gan", description="Train, sample and evaluate GANs; variants come from plugins.")
-    subcommands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=OneLineErrorParser)
+    subcommands = parser.add_subparsers(
+        dest="command", metavar="COMMAND", required=True, parser_class=OneLineErrorParser
+    )
     for spec in registry.commands.values():
         sub = subcommands.add_parser(spec.name, help=spec.help, description=spec.description or spec.help)
         spec.add_arguments(sub)
@@ -45,6 +48,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args._run(args) or 0)
     except GanError as error:
         return _error(f"gan {args.command}", str(error))
+    except BrokenPipeError:  # `gan plugins | head`: the reader left; that is not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         _error(f"gan {args.command}", "interrupted; the last complete checkpoint is intact")
         return 130

@@ -42,7 +42,13 @@ def _plugins_run(args: Namespace) -> int:
     registry = _registry()
     if args.json:
         rows = [
-            {"name": p.name, "version": p.version, "builtin": p.builtin, "provides": {k: list(v) for k, v in p.provides.items()}, "error": p.error}
+            {
+                "name": p.name,
+                "version": p.version,
+                "builtin": p.builtin,
+                "provides": {k: list(v) for k, v in p.provides.items()},
+                "error": p.error,
+            }
             for p in registry.plugins
         ]
         print(json.dumps(rows, indent=2))
@@ -63,7 +69,11 @@ def _train_arguments(parser: ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, help="random seed (default 0)")
     parser.add_argument("--config", type=Path, help="a TOML file with [train] and [model] tables")
     parser.add_argument(
-        "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
         help="override one setting, e.g. --set model.lr=1e-4 or --set batch_size=128 (repeatable)",
     )
     parser.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
@@ -77,11 +87,14 @@ def _train_run(args: Namespace) -> int:
     if args.resume:
         if args.out is None:
             raise ConfigError("--resume", "needs --out RUN_DIR, the run to continue")
-        changed = [flag for flag, value in (("--dataset", args.dataset), ("--seed", args.seed), ("--config", args.config)) if value is not None]
+        changed = [
+            flag
+            for flag, value in (("--dataset", args.dataset), ("--seed", args.seed), ("--config", args.config))
+            if value is not None
+        ]
         if changed or args.overrides:
-            raise ConfigError(
-                "--resume", f"a resumed run keeps its configuration; only --steps may change (got {', '.join(changed or ['--set'])})"
-            )
+            got = ", ".join(changed or ["--set"])
+            raise ConfigError("--resume", f"a resumed run keeps its configuration; only --steps may change (got {got})")
         saved = args.out / CONFIG_FILE_NAME
         if not saved.exists():
             raise RunDirectoryError(f"--resume: {args.out} holds no run ({CONFIG_FILE_NAME} is missing)")
@@ -107,7 +120,9 @@ def _train_run(args: Namespace) -> int:
 def _sample_arguments(parser: ArgumentParser) -> None:
     parser.add_argument("run_dir", metavar="RUN_DIR", type=Path, help="a directory written by 'gan train'")
     parser.add_argument("--n", type=int, default=64, help="number of samples (default 64)")
-    parser.add_argument("--out", type=Path, required=True, help="FILE.png (a grid or scatter plot) or FILE.npy (raw samples)")
+    parser.add_argument(
+        "--out", type=Path, required=True, help="FILE.png (a grid or scatter plot) or FILE.npy (raw samples)"
+    )
     parser.add_argument("--seed", type=int, default=0, help="noise seed; the same seed gives the same samples")
     parser.add_argument("--label", type=int, help="class to draw, for conditional variants")
 
@@ -137,7 +152,9 @@ def _sample_run(args: Namespace) -> int:
 
 
 CORE_COMMANDS = (
-    CommandSpec("plugins", "list installed plugins, their versions and what they register", _plugins_arguments, _plugins_run),
+    CommandSpec(
+        "plugins", "list installed plugins, their versions and what they register", _plugins_arguments, _plugins_run
+    ),
     CommandSpec("train", "train a GAN variant", _train_arguments, _train_run),
     CommandSpec("sample", "draw samples from a trained run", _sample_arguments, _sample_run),
 )

@@ -66,7 +66,9 @@ load_mnist = _loader("mnist", lambda r: _torchvision().MNIST(str(r), train=True,
 load_fashion_mnist = _loader(
     "fashion-mnist", lambda r: _torchvision().FashionMNIST(str(r), train=True, download=True), "n h w", "targets"
 )
-load_cifar10 = _loader("cifar10", lambda r: _torchvision().CIFAR10(str(r), train=True, download=True), "n h w c", "targets")
+load_cifar10 = _loader(
+    "cifar10", lambda r: _torchvision().CIFAR10(str(r), train=True, download=True), "n h w c", "targets"
+)
 load_svhn = _loader("svhn", lambda r: _torchvision().SVHN(str(r), split="train", download=True), "n c h w", "labels")
 
 

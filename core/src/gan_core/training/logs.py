@@ -56,7 +56,9 @@ def plot_losses(log_path: Path, out_path: Path) -> Path | None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    names = sorted({k for r in records for k, v in r.items() if k not in {"step", "elapsed_s"} and isinstance(v, float | int)})
+    names = sorted(
+        {k for r in records for k, v in r.items() if k not in {"step", "elapsed_s"} and isinstance(v, float | int)}
+    )
     fig, axes = plt.subplots(len(names), 1, figsize=(7, 2.2 * len(names)), sharex=True, squeeze=False)
     for ax, name in zip(axes[:, 0], names, strict=True):
         points = [(r["step"], r[name]) for r in records if name in r]

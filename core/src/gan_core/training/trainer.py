@@ -127,7 +127,9 @@ class GanTrainer:
 
             self.registry = get_registry()
         spec = self.registry.dataset(self.config.train.dataset)
-        options = DataOptions(root=Path(self.config.train.data_root).expanduser(), image_size=self.config.train.image_size)
+        options = DataOptions(
+            root=Path(self.config.train.data_root).expanduser(), image_size=self.config.train.image_size
+        )
         return spec.load(options)
 
     def _prepare_directory(self, accelerator: Accelerator, resume: bool) -> Path | None:
@@ -206,15 +208,24 @@ class GanTrainer:
         step_fn = self.variant.step or alternating_step
         fixed_z = sample_latent(train.grid_size, latent_dim, seed=train.seed, device=accelerator.device)
         fixed_y = grid_labels(train.grid_size, data.info.num_classes if self.variant.conditional else None)
-        real_points = data.dataset.get_batch(torch.arange(min(2000, len(data.dataset))))[0] if (  # type: ignore[attr-defined]
-            data.info.kind == "points" and hasattr(data.dataset, "get_batch")
-        ) else None
+        real_points = (
+            data.dataset.get_batch(torch.arange(min(2000, len(data.dataset))))[0]
+            # type: ignore[attr-defined]
+            if (data.info.kind == "points" and hasattr(data.dataset, "get_batch"))
+            else None
+        )
 
         main = accelerator.is_main_process
         log = JsonlLog(self.out_dir / LOG_FILE) if main else None
         if main:
             write_data_info(data.info, self.out_dir)
-        bar = tqdm(total=train.steps, initial=start_step, disable=not (main and train.progress), desc=self.variant.name, dynamic_ncols=True)
+        bar = tqdm(
+            total=train.steps,
+            initial=start_step,
+            disable=not (main and train.progress),
+            desc=self.variant.name,
+            dynamic_ncols=True,
+        )
         sums: dict[str, Tensor] = {}
         count = 0
         last: dict[str, float] = {}

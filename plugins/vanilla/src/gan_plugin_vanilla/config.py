@@ -30,7 +30,9 @@ class VanillaConfig:
     leaky_slope: float = attrs.field(default=0.2, validator=in_range(0.0, 1.0, high_open=True))
     dropout: float = attrs.field(default=0.3, validator=in_range(0.0, 1.0, high_open=True))  # D only
     loss: str = attrs.field(default="non-saturating", validator=one_of(*LOSSES))  # paper, section 3
-    real_label: float = attrs.field(default=1.0, validator=in_range(0.0, 1.0, low_open=True))  # 0.9: one-sided smoothing
+    real_label: float = attrs.field(
+        default=1.0, validator=in_range(0.0, 1.0, low_open=True)
+    )  # 0.9: one-sided smoothing
     optimizer: str = attrs.field(default="adam", validator=one_of(*OPTIMIZERS))
     lr: float = attrs.field(default=2e-4, validator=positive)
     beta1: float = attrs.field(default=0.5, validator=in_range(0.0, 1.0, high_open=True))  # Radford et al. 2015

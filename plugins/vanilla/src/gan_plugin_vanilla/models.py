@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 
@@ -26,7 +27,7 @@ class MLPGenerator(nn.Module):
         self.sample_shape = tuple(sample_shape)
         widths = [latent_dim, *hidden]
         layers: list[nn.Module] = []
-        for fan_in, fan_out in zip(widths, widths[1:], strict=False):
+        for fan_in, fan_out in itertools.pairwise(widths):
             layers += [nn.Linear(fan_in, fan_out), nn.LeakyReLU(leaky_slope)]
         layers += [nn.Linear(widths[-1], math.prod(self.sample_shape)), nn.Tanh()]
         self.net = nn.Sequential(*layers)
@@ -54,7 +55,7 @@ class MLPDiscriminator(nn.Module):
         super().__init__()
         widths = [math.prod(sample_shape), *hidden]
         layers: list[nn.Module] = []
-        for fan_in, fan_out in zip(widths, widths[1:], strict=False):
+        for fan_in, fan_out in itertools.pairwise(widths):
             layers += [nn.Linear(fan_in, fan_out), nn.LeakyReLU(leaky_slope), nn.Dropout(dropout)]
         layers.append(nn.Linear(widths[-1], 1))
         self.net = nn.Sequential(*layers)
