@@ -267,7 +267,7 @@ def trainer_loop(
     sample grid, checkpoint and plot excluded). The log's ``elapsed_s`` at step ``warmup`` is on the
     same clock, so the difference is the time of the steps after the warm-up: the same window as B
     and C. Both ends follow a log write, which reads the losses back (a GPU synchronisation).
-    ``variant`` lets ``trainer_ablation.py`` run the same models with another step function.
+    ``variant`` lets a caller run the same models with another step function.
     """
     result = GanTrainer(variant, config, out_dir, data=data, accelerator=_make_accelerator(device)).fit()
     records = read_log(out_dir / LOG_FILE)
