@@ -15,6 +15,7 @@ import pytest
 from integration_support import REQUIRED_PLUGINS
 
 from gan_core import plugins
+from gan_core.testing import isolated_plugin_settings
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -32,8 +33,5 @@ def _installed_plugins() -> None:
 @pytest.fixture(autouse=True)
 def _fresh_registry(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """In-process tests see every installed plugin, strictly, and no registry cached by another test."""
-    monkeypatch.delenv(plugins.ONLY_ENV, raising=False)
-    monkeypatch.setenv(plugins.STRICT_ENV, "1")
-    plugins.reset_registry()
-    yield
-    plugins.reset_registry()
+    with isolated_plugin_settings(monkeypatch, strict=True):
+        yield

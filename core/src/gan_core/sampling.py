@@ -54,11 +54,17 @@ def generate(
         generator.train(was_training)
 
 
-def save_samples(samples: Tensor, info: DataInfo, path: Path, real: Tensor | None = None) -> Path:
-    """Write samples as ``.npy`` (raw) or ``.png`` (a grid for images, a scatter plot for points)."""
+def check_sample_path(path: Path) -> str:
+    """The lower-cased suffix of a sample file, refused unless it is one :func:`save_samples` writes."""
     suffix = path.suffix.lower()
     if suffix not in SAMPLE_SUFFIXES:
         raise ConfigError("--out", f"must end in '.png' or '.npy', got {path.name!r}")
+    return suffix
+
+
+def save_samples(samples: Tensor, info: DataInfo, path: Path, real: Tensor | None = None) -> Path:
+    """Write samples as ``.npy`` (raw) or ``.png`` (a grid for images, a scatter plot for points)."""
+    suffix = check_sample_path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".npy":
         np.save(path, samples.numpy().astype(np.float32))

@@ -28,9 +28,10 @@ import math
 import sys
 import types
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 import tomli_w
@@ -41,12 +42,16 @@ from gan_core.config import RunConfig, TrainConfig, resolve_config, unstructure
 from gan_core.data.memory import InMemoryDataset
 from gan_core.data.registry import LoadedData
 from gan_core.errors import ConfigError
+from gan_core.plugins import ONLY_ENV, STRICT_ENV, reset_registry
 from gan_core.protocols import Discriminator, Generator, Loss
 from gan_core.registry import Registry
 from gan_core.runs import load_generator
 from gan_core.sampling import generate, grid_labels, sample_latent
 from gan_core.training.trainer import GanTrainer, TrainResult
 from gan_core.variant import DataInfo, DataKind, GanModels, Variant
+
+if TYPE_CHECKING:
+    import pytest
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -63,6 +68,7 @@ __all__ = [
     "check_sampling",
     "check_training_step",
     "check_variant",
+    "isolated_plugin_settings",
     "synthetic_data",
     "tiny_run_config",
 ]
@@ -91,6 +97,23 @@ _BATCH = 4  # samples pushed through the networks by the shape checks
 
 
 # --- building blocks -----------------------------------------------------------------------------
+
+
+@contextmanager
+def isolated_plugin_settings(monkeypatch: pytest.MonkeyPatch, *, strict: bool = False) -> Iterator[None]:
+    """Tests must not see the developer's ``GAN_PLUGINS`` / ``GAN_STRICT_PLUGINS`` or a registry that
+    another test cached: clear both (or demand strict loading), and forget the registry before and
+    after. Use it in an autouse fixture: ``with isolated_plugin_settings(monkeypatch): yield``."""
+    monkeypatch.delenv(ONLY_ENV, raising=False)
+    if strict:
+        monkeypatch.setenv(STRICT_ENV, "1")
+    else:
+        monkeypatch.delenv(STRICT_ENV, raising=False)
+    reset_registry()
+    try:
+        yield
+    finally:
+        reset_registry()
 
 
 def synthetic_data(shape: Sequence[int], n: int = 256, num_classes: int | None = None, seed: int = 0) -> LoadedData:

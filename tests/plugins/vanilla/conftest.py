@@ -11,17 +11,15 @@ from collections.abc import Iterator
 import pytest
 
 import gan_plugin_vanilla.plugin
-from gan_core import Registry, create_registry, plugins
+from gan_core import Registry, create_registry
+from gan_core.testing import isolated_plugin_settings
 
 
 @pytest.fixture(autouse=True)
 def _isolated_plugins(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """No test sees the developer's plugin settings or a registry cached by another test."""
-    monkeypatch.delenv(plugins.STRICT_ENV, raising=False)
-    monkeypatch.delenv(plugins.ONLY_ENV, raising=False)
-    plugins.reset_registry()
-    yield
-    plugins.reset_registry()
+    with isolated_plugin_settings(monkeypatch):
+        yield
 
 
 @pytest.fixture

@@ -129,12 +129,11 @@ def _sample_arguments(parser: ArgumentParser) -> None:
 
 def _sample_run(args: Namespace) -> int:
     from gan_core.runs import load_generator
-    from gan_core.sampling import generate, grid_labels, sample_latent, save_samples
+    from gan_core.sampling import check_sample_path, generate, grid_labels, sample_latent, save_samples
 
     if args.n <= 0:
         raise ConfigError("--n", f"must be > 0, got {args.n}")
-    if args.out.suffix.lower() not in {".png", ".npy"}:
-        raise ConfigError("--out", f"must end in '.png' or '.npy', got {args.out.name!r}")
+    check_sample_path(args.out)  # before the generator is loaded
     run = load_generator(args.run_dir, _registry())
     labels = None
     if args.label is not None and not run.variant.conditional:

@@ -10,6 +10,7 @@ the number of processes.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import numpy as np
@@ -73,7 +74,11 @@ def _nbytes(dataset: InMemoryDataset) -> int:
 
 
 class BatchStream:
-    """This process's batches, on ``device``, starting after ``start`` consumed global batches."""
+    """This process's batches, on ``device``, starting after ``start`` consumed global batches.
+
+    An :class:`InMemoryDataset` is batched by indexing; any other data set goes through a
+    ``DataLoader`` with ``num_workers`` loader processes (default: up to 4, one per core).
+    """
 
     def __init__(
         self,
@@ -85,7 +90,7 @@ class BatchStream:
         start: int = 0,
         rank: int = 0,
         world: int = 1,
-        num_workers: int = 0,
+        num_workers: int | None = None,
     ) -> None:
         n = len(dataset)  # type: ignore[arg-type]
         if batch_size > n:
@@ -107,7 +112,7 @@ class BatchStream:
             loader = DataLoader(
                 dataset,
                 batch_sampler=self._indices,  # type: ignore[arg-type]
-                num_workers=num_workers,
+                num_workers=min(4, os.cpu_count() or 1) if num_workers is None else num_workers,
                 collate_fn=_collate,
                 generator=torch.Generator().manual_seed(seed),  # keep the global RNG untouched
             )

@@ -187,7 +187,6 @@ class GanTrainer:
             start=progress.batches,
             rank=accelerator.process_index,
             world=accelerator.num_processes,
-            num_workers=0 if hasattr(data.dataset, "get_batch") else min(4, os.cpu_count() or 1),
         )
         latent_dim = int(accelerator.unwrap_model(generator).latent_dim)
         plain = _wrappers_add_nothing(accelerator)
