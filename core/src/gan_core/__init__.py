@@ -16,7 +16,8 @@ from gan_core.plugins import create_registry, get_registry
 from gan_core.protocols import Discriminator, Generator, Loss, Trainer
 from gan_core.registry import Registry
 from gan_core.training import GanTrainer, StepContext, TrainResult, alternating_step, train
-from gan_core.variant import DataInfo, GanModels, LossSpec, MetricSpec, Variant
+from gan_core.training.evaluation import EvalContext
+from gan_core.variant import DataInfo, Evaluator, FeatureExtractorSpec, GanModels, LossSpec, MetricSpec, Variant
 
 __all__ = [
     "CommandSpec",
@@ -25,6 +26,9 @@ __all__ = [
     "DataOptions",
     "DatasetSpec",
     "Discriminator",
+    "EvalContext",
+    "Evaluator",
+    "FeatureExtractorSpec",
     "GanError",
     "GanModels",
     "GanTrainer",

@@ -71,6 +71,12 @@ def one_of(*choices: object) -> Any:
     return check
 
 
+def _metric_names(_: Any, attribute: attrs.Attribute, value: str) -> None:  # type: ignore[type-arg]
+    names = [name.strip() for name in value.split(",")]
+    if value.strip() and not all(names):
+        raise ConfigError(attribute.name, f"must be metric names separated by commas, got {value!r}")
+
+
 # --- the core's own section ---------------------------------------------------------------------
 
 
@@ -92,6 +98,15 @@ class TrainConfig:
     image_size: int = attrs.field(default=0, validator=non_negative)  # 0: the data set's own size
     data_root: str = "~/.cache/gan/data"  # where downloadable data sets live
     progress: bool = True
+    # evaluation during training: the variant's own measure and the metrics named here, every
+    # eval_every steps and at the end (0: never); metric names as `gan plugins` lists them
+    eval_every: int = attrs.field(default=0, validator=non_negative)
+    eval_metrics: str = attrs.field(default="", validator=_metric_names)  # comma-separated, e.g. "fid,pr"
+    eval_samples: int = attrs.field(default=2000, validator=positive)  # generated (and real) samples per evaluation
+
+    @property
+    def eval_metric_names(self) -> tuple[str, ...]:
+        return tuple(name.strip() for name in self.eval_metrics.split(",") if name.strip())
 
 
 @attrs.frozen

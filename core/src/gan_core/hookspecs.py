@@ -23,7 +23,7 @@ import pluggy
 if TYPE_CHECKING:
     from gan_core.cli.commands import CommandSpec
     from gan_core.data.registry import DatasetSpec
-    from gan_core.variant import LossSpec, MetricSpec, Variant
+    from gan_core.variant import FeatureExtractorSpec, LossSpec, MetricSpec, Variant
 
 PROJECT_NAME = "gan"
 
@@ -49,6 +49,12 @@ def gan_register_datasets(register: Callable[[DatasetSpec], None]) -> None:
 @hookspec
 def gan_register_metrics(register: Callable[[MetricSpec], None]) -> None:
     """Register sample-quality metrics: ``register(MetricSpec(name, compute))``."""
+
+
+@hookspec
+def gan_register_feature_extractors(register: Callable[[FeatureExtractorSpec], None]) -> None:
+    """Register networks that turn samples into features for metrics:
+    ``register(FeatureExtractorSpec(name, load))`` (what ``load`` returns: see gan-plugin-metrics)."""
 
 
 @hookspec

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from gan_core.errors import UnknownNameError
-from gan_core.variant import LossSpec, MetricSpec, Variant
+from gan_core.variant import FeatureExtractorSpec, LossSpec, MetricSpec, Variant
 
 if TYPE_CHECKING:
     from gan_core.cli.commands import CommandSpec
@@ -20,6 +20,7 @@ HOOK_KINDS: Mapping[str, str] = {
     "gan_register_losses": "loss",
     "gan_register_datasets": "dataset",
     "gan_register_metrics": "metric",
+    "gan_register_feature_extractors": "feature extractor",
     "gan_register_commands": "command",
 }
 
@@ -47,6 +48,7 @@ class Registry:
     losses: dict[str, LossSpec] = attrs.field(factory=dict)
     datasets: dict[str, DatasetSpec] = attrs.field(factory=dict)
     metrics: dict[str, MetricSpec] = attrs.field(factory=dict)
+    feature_extractors: dict[str, FeatureExtractorSpec] = attrs.field(factory=dict)
     commands: dict[str, CommandSpec] = attrs.field(factory=dict)
     plugins: list[PluginReport] = attrs.field(factory=list)
     owners: dict[tuple[str, str], str] = attrs.field(factory=dict)
@@ -57,6 +59,7 @@ class Registry:
             "loss": self.losses,
             "dataset": self.datasets,
             "metric": self.metrics,
+            "feature extractor": self.feature_extractors,
             "command": self.commands,
         }[kind]
 
@@ -71,6 +74,9 @@ class Registry:
 
     def metric(self, name: str) -> MetricSpec:
         return self._lookup("metric", name)
+
+    def feature_extractor(self, name: str) -> FeatureExtractorSpec:
+        return self._lookup("feature extractor", name)
 
     def _lookup(self, kind: str, name: str) -> Any:
         table = self.table(kind)

@@ -83,6 +83,32 @@ def _save_grid(samples: Tensor, info: DataInfo, path: Path) -> None:
     save_image(images, str(path), nrow=max(1, math.isqrt(len(images) - 1) + 1), padding=2)
 
 
+def save_translation_grid(
+    sources: Tensor, outputs: Tensor, source_info: DataInfo, target_info: DataInfo, path: Path, pairs_per_row: int = 8
+) -> Path:
+    """A PNG of (source, translation) pairs side by side, for variants that map one domain to another.
+
+    Grey images are shown as RGB when the other domain is in colour, and the translations are
+    resized to the sources' size, so the two always tile.
+    """
+    from torch.nn import functional as F
+    from torchvision.utils import save_image
+
+    def unit(x: Tensor, info: DataInfo) -> Tensor:
+        low, high = info.value_range
+        return ((x.float() - low) / (high - low)).clamp(0, 1)
+
+    src, out = unit(sources.cpu(), source_info), unit(outputs.cpu(), target_info)
+    channels = max(src.shape[1], out.shape[1])
+    src, out = src.expand(-1, channels, -1, -1), out.expand(-1, channels, -1, -1)
+    if out.shape[-2:] != src.shape[-2:]:
+        out = F.interpolate(out, size=src.shape[-2:], mode="bilinear", antialias=True, align_corners=False)
+    tiles = torch.stack([src, out], dim=1).flatten(0, 1)  # s0, t0, s1, t1, ...
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_image(tiles, str(path), nrow=2 * pairs_per_row, padding=2)
+    return path
+
+
 def _save_scatter(samples: Tensor, info: DataInfo, path: Path, real: Tensor | None) -> None:
     import matplotlib
 
@@ -109,10 +135,14 @@ def write_data_info(info: DataInfo, run_dir: Path) -> None:
 
 
 def read_data_info(run_dir: Path) -> DataInfo:
-    data = json.loads((run_dir / DATA_INFO_FILE).read_text())
+    return _data_info(json.loads((run_dir / DATA_INFO_FILE).read_text()))
+
+
+def _data_info(data: dict) -> DataInfo:  # type: ignore[type-arg]
     return DataInfo(
         shape=tuple(data["shape"]),
         kind=data["kind"],
         num_classes=data["num_classes"],
         value_range=tuple(data["value_range"]),
+        extra={name: _data_info(value) for name, value in data.get("extra", {}).items()},
     )

@@ -13,6 +13,7 @@ because the person reading it wrote the plugin, not the core::
         num_classes = None                    # an int for conditional variants
         config_overrides = {"g_hidden": [32]} # optional: shrink the model so the checks are fast
         bad_config = {"lr": [-1.0]}           # optional: more values the config must reject
+        source_shape = None                   # translation variants: one source sample's shape
 
 The checks train on :func:`synthetic_data` (never on a real data set) with :func:`tiny_run_config`
 (two steps of batch 8), so a whole class runs in seconds on a CPU. The checkpoint check expects the
@@ -194,7 +195,9 @@ def _recording(variant: Variant) -> tuple[Variant, list[_Built]]:
     return attrs.evolve(variant, build=build), built
 
 
-def _data_for(variant: Variant, data_shape: Sequence[int], num_classes: int | None) -> LoadedData:
+def _data_for(
+    variant: Variant, data_shape: Sequence[int], num_classes: int | None, source_shape: Sequence[int] | None = None
+) -> LoadedData:
     data = synthetic_data(data_shape, num_classes=num_classes)
     if data.info.kind not in variant.data_kinds:
         raise _fail(
@@ -205,7 +208,21 @@ def _data_for(variant: Variant, data_shape: Sequence[int], num_classes: int | No
         )
     if variant.conditional and num_classes is None:
         raise _fail(variant, "the variant is conditional (Variant.conditional=True): set num_classes in the kit")
+    if variant.source is not None:
+        if source_shape is None:
+            raise _fail(
+                variant, f"the variant translates a {variant.source!r} data set: set source_shape in the kit"
+            )
+        source = synthetic_data(source_shape, num_classes=num_classes, seed=1)
+        data = LoadedData(data.dataset, data.info, extra={variant.source: source})
     return data
+
+
+def _inputs(variant: Variant, n: int, latent_dim: int, source_shape: Sequence[int] | None, seed: int) -> Tensor:
+    """What the generator maps: noise, or (for a translation variant) synthetic source samples."""
+    if variant.source is not None and source_shape is not None:
+        return synthetic_data(source_shape, n=n, seed=100 + seed).dataset.x  # type: ignore[attr-defined,no-any-return]
+    return sample_latent(n, latent_dim, seed=seed)
 
 
 def _labels(variant: Variant, n: int, num_classes: int | None) -> Tensor | None:
@@ -325,10 +342,11 @@ def check_models(
     data_shape: Sequence[int] = (2,),
     num_classes: int | None = None,
     config_overrides: Mapping[str, Any] | None = None,
+    source_shape: Sequence[int] | None = None,
 ) -> None:
     """(b) The builder's objects satisfy the protocols, and the networks' shapes agree with the data:
     ``G(z[, y])`` is ``(n, *data_shape)``, ``D(x[, y])`` is ``(n,)``, and the losses are finite scalars."""
-    info = _data_for(variant, data_shape, num_classes).info
+    info = _data_for(variant, data_shape, num_classes, source_shape).full_info
     config = tiny_run_config(variant, **dict(config_overrides or {}))
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
@@ -342,10 +360,12 @@ def check_models(
         for role, obj, protocol in (("generator", G, Generator), ("discriminator", D, Discriminator)):
             if not isinstance(obj, nn.Module):
                 raise _fail(variant, f"the {role} is a {type(obj).__name__}, expected a torch.nn.Module")
-            if not isinstance(obj, protocol):
+            # a translation variant's generator reads source samples: it has no latent_dim
+            if not isinstance(obj, protocol) and not (role == "generator" and variant.source is not None):
                 raise _fail(variant, f"the {role} does not satisfy gan_core.protocols.{protocol.__name__}")
         latent_dim = getattr(G, "latent_dim", None)
-        if isinstance(latent_dim, bool) or not isinstance(latent_dim, int) or latent_dim <= 0:
+        translates = variant.source is not None
+        if not translates and (isinstance(latent_dim, bool) or not isinstance(latent_dim, int) or latent_dim <= 0):
             raise _fail(variant, f"generator.latent_dim is {latent_dim!r}, expected a positive int")
         if not isinstance(loss, Loss):
             raise _fail(
@@ -357,7 +377,7 @@ def check_models(
         _check_optimizer(variant, "d_optimizer", models.d_optimizer, own=D, other=G)
 
         y = _labels(variant, _BATCH, num_classes)
-        z = torch.randn(_BATCH, latent_dim)
+        z = _inputs(variant, _BATCH, latent_dim or 0, source_shape, seed=0)
         fake = G(z, y)
         expected = (_BATCH, *tuple(data_shape))
         if not isinstance(fake, Tensor) or tuple(fake.shape) != expected:
@@ -371,6 +391,14 @@ def check_models(
             raise _fail(variant, "the generator's output is not finite at initialisation")
         real = torch.rand(expected) * 2 - 1
         scores = {"real": D(real, y), "fake": D(fake, y)}
+        if variant.step is not None:
+            # a variant that plays its own game (DTN's ternary discriminator) may score as it likes,
+            # one row per sample; its step, not the core's, combines the scores into losses
+            for which, out in scores.items():
+                if not isinstance(out, Tensor) or out.shape[:1] != (_BATCH,) or not bool(torch.isfinite(out).all()):
+                    got = tuple(out.shape) if isinstance(out, Tensor) else type(out).__name__
+                    raise _fail(variant, f"D(x) on {which} samples gave {got}: want finite scores, a row per sample")
+            return
         for which, out in scores.items():
             if not isinstance(out, Tensor) or tuple(out.shape) != (_BATCH,):
                 got = tuple(out.shape) if isinstance(out, Tensor) else type(out).__name__
@@ -410,10 +438,11 @@ def check_training_step(
     data_shape: Sequence[int] = (2,),
     num_classes: int | None = None,
     config_overrides: Mapping[str, Any] | None = None,
+    source_shape: Sequence[int] | None = None,
 ) -> None:
     """(c) One step through :class:`~gan_core.training.GanTrainer` (the variant's own step, or the
     core's alternating one) logs finite losses and changes the weights of both networks."""
-    data = _data_for(variant, data_shape, num_classes)
+    data = _data_for(variant, data_shape, num_classes, source_shape)
     config = tiny_run_config(variant, **{**dict(config_overrides or {}), "train.steps": 1})
     recording, built = _recording(variant)
     result = _fit(recording, config, Path(tmp_path) / "one-step", data)
@@ -444,10 +473,11 @@ def check_checkpoint_resume(
     data_shape: Sequence[int] = (2,),
     num_classes: int | None = None,
     config_overrides: Mapping[str, Any] | None = None,
+    source_shape: Sequence[int] | None = None,
 ) -> None:
     """(d) Two steps straight and one step plus ``resume`` to two give bit-identical generator and
     discriminator state dicts: the checkpoint holds everything the step depends on."""
-    data = _data_for(variant, data_shape, num_classes)
+    data = _data_for(variant, data_shape, num_classes, source_shape)
     overrides = dict(config_overrides or {})
     two = tiny_run_config(variant, **{**overrides, "train.steps": 2})
     one = tiny_run_config(variant, **{**overrides, "train.steps": 1})
@@ -476,10 +506,11 @@ def check_sampling(
     data_shape: Sequence[int] = (2,),
     num_classes: int | None = None,
     config_overrides: Mapping[str, Any] | None = None,
+    source_shape: Sequence[int] | None = None,
 ) -> None:
     """(e) A run directory's generator, loaded with :func:`gan_core.runs.load_generator`, holds the
     trained weights and samples deterministically under a seed, differently across seeds."""
-    data = _data_for(variant, data_shape, num_classes)
+    data = _data_for(variant, data_shape, num_classes, source_shape)
     config = tiny_run_config(variant, **{**dict(config_overrides or {}), "train.steps": 1})
     recording, built = _recording(variant)
     run_dir = Path(tmp_path) / "run"
@@ -495,8 +526,11 @@ def check_sampling(
     n = 16
     labels = _labels(variant, n, num_classes)
 
+    translates = variant.source is not None
+
     def draw(index: int, seed: int) -> Tensor:
-        return generate(runs[index].generator, sample_latent(n, runs[index].latent_dim, seed=seed), labels)
+        latent_dim = 0 if translates else runs[index].latent_dim
+        return generate(runs[index].generator, _inputs(variant, n, latent_dim, source_shape, seed), labels)
 
     first, again, other_load, other_seed = draw(0, 0), draw(0, 0), draw(1, 0), draw(0, 1)
     expected = (n, *tuple(data_shape))
@@ -511,6 +545,8 @@ def check_sampling(
             "(no sampling inside forward that ignores z, no dropout active in eval)",
         )
     if torch.equal(first, other_seed):
+        if translates:
+            raise _fail(variant, "two different batches of source samples gave identical outputs: G ignores its input")
         raise _fail(variant, "seeds 0 and 1 gave identical samples: the generator ignores its noise z")
 
 
@@ -540,6 +576,7 @@ def check_variant(
     num_classes: int | None = None,
     config_overrides: Mapping[str, Any] | None = None,
     bad_config: Mapping[str, Sequence[Any]] | None = None,
+    source_shape: Sequence[int] | None = None,
 ) -> None:
     """Run every check, in order (config, models, training step, resume, sampling, bad values),
     each in its own subdirectory of ``tmp_path``; the first failure raises :class:`AssertionError`."""
@@ -547,6 +584,7 @@ def check_variant(
         "data_shape": data_shape,
         "num_classes": num_classes,
         "config_overrides": config_overrides,
+        "source_shape": source_shape,
     }
     root = Path(tmp_path)
     check_config_class(variant)
@@ -572,6 +610,8 @@ class VariantConformance:
     num_classes: ClassVar[int | None] = None
     config_overrides: ClassVar[Mapping[str, Any] | None] = None
     bad_config: ClassVar[Mapping[str, Sequence[Any]] | None] = None
+    #: for translation variants (``Variant.source`` set): the shape of one source sample
+    source_shape: ClassVar[tuple[int, ...] | None] = None
 
     def _variant(self) -> Variant:
         variant = getattr(type(self), "variant", None)
@@ -586,6 +626,7 @@ class VariantConformance:
             "data_shape": tuple(self.data_shape),
             "num_classes": self.num_classes,
             "config_overrides": self.config_overrides,
+            "source_shape": self.source_shape,
         }
 
     def test_config_class(self) -> None:

@@ -135,6 +135,12 @@ def _sample_run(args: Namespace) -> int:
         raise ConfigError("--n", f"must be > 0, got {args.n}")
     check_sample_path(args.out)  # before the generator is loaded
     run = load_generator(args.run_dir, _registry())
+    if run.variant.source is not None:
+        raise ConfigError(
+            "RUN_DIR",
+            f"{run.variant.name} translates {run.variant.source!r} samples instead of drawing from noise; "
+            "use the command its plugin provides (see gan --help)",
+        )
     labels = None
     if args.label is not None and not run.variant.conditional:
         raise ConfigError("--label", f"{run.variant.name} is unconditional; --label needs a conditional variant")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import attrs
@@ -25,10 +25,22 @@ class LoadedData:
 
     Data sets that fit in memory should be :class:`~gan_core.data.memory.InMemoryDataset`, whose
     vectorised ``get_batch`` lets the trainer skip per-item collation.
+
+    ``extra`` holds further named data sets that the trainer streams beside the main one, each with
+    its own resumable order (a step reads them with ``StepContext.next_batch_from(name)``): the
+    source domain of a translation variant, for instance. :attr:`full_info` is ``info`` with their
+    descriptions filled in, which is what builders receive.
     """
 
     dataset: Dataset  # type: ignore[type-arg]
     info: DataInfo
+    extra: Mapping[str, LoadedData] = attrs.field(factory=dict, converter=lambda value: dict(value))
+
+    @property
+    def full_info(self) -> DataInfo:
+        if not self.extra:
+            return self.info
+        return attrs.evolve(self.info, extra={**self.info.extra, **{k: v.info for k, v in self.extra.items()}})
 
 
 @attrs.frozen

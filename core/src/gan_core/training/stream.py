@@ -11,6 +11,7 @@ the number of processes.
 from __future__ import annotations
 
 import os
+import zlib
 from collections.abc import Iterator
 
 import numpy as np
@@ -24,9 +25,14 @@ from gan_core.errors import ConfigError
 Batch = tuple[Tensor, Tensor | None]
 
 
-def epoch_permutation(n: int, seed: int, epoch: int) -> Tensor:
-    """The shuffled order of epoch ``epoch``; independent of any global random state."""
-    state = np.random.SeedSequence([seed, epoch]).generate_state(2, dtype=np.uint32)
+def epoch_permutation(n: int, seed: int, epoch: int, key: str = "") -> Tensor:
+    """The shuffled order of epoch ``epoch``; independent of any global random state.
+
+    ``key`` names a stream (the extra data sets of a run each have one), so that two streams of
+    the same run never share an order.
+    """
+    entropy = [seed, epoch, zlib.crc32(key.encode())] if key else [seed, epoch]
+    state = np.random.SeedSequence(entropy).generate_state(2, dtype=np.uint32)
     generator = torch.Generator().manual_seed(int(state[0]) << 32 | int(state[1]))
     return torch.randperm(n, generator=generator)
 
@@ -34,8 +40,8 @@ def epoch_permutation(n: int, seed: int, epoch: int) -> Tensor:
 class _IndexBatches:
     """Index tensors of this process's share of global batches ``start, start + 1, ...``."""
 
-    def __init__(self, n: int, batch_size: int, seed: int, start: int, rank: int, world: int) -> None:
-        self.n, self.batch_size, self.seed = n, batch_size, seed
+    def __init__(self, n: int, batch_size: int, seed: int, start: int, rank: int, world: int, key: str) -> None:
+        self.n, self.batch_size, self.seed, self.key = n, batch_size, seed, key
         self.next_batch = start
         self.per_epoch = n // batch_size
         share = batch_size // world
@@ -49,7 +55,7 @@ class _IndexBatches:
     def take(self) -> Tensor:
         epoch, position = divmod(self.next_batch, self.per_epoch)
         if epoch != self._epoch:
-            self._epoch, self._perm = epoch, epoch_permutation(self.n, self.seed, epoch)
+            self._epoch, self._perm = epoch, epoch_permutation(self.n, self.seed, epoch, self.key)
         start = position * self.batch_size
         self.next_batch += 1
         return self._perm[start + self.lo : start + self.hi]
@@ -77,7 +83,8 @@ class BatchStream:
     """This process's batches, on ``device``, starting after ``start`` consumed global batches.
 
     An :class:`InMemoryDataset` is batched by indexing; any other data set goes through a
-    ``DataLoader`` with ``num_workers`` loader processes (default: up to 4, one per core).
+    ``DataLoader`` with ``num_workers`` loader processes (default: up to 4, one per core). ``key``
+    names the stream (empty for the run's main data set; an extra data set's name otherwise).
     """
 
     def __init__(
@@ -91,16 +98,18 @@ class BatchStream:
         rank: int = 0,
         world: int = 1,
         num_workers: int | None = None,
+        key: str = "",
     ) -> None:
         n = len(dataset)  # type: ignore[arg-type]
         if batch_size > n:
-            raise ConfigError("train.batch_size", f"must be <= the data set's size ({n}), got {batch_size}")
+            which = f"the {key!r} data set's size" if key else "the data set's size"
+            raise ConfigError("train.batch_size", f"must be <= {which} ({n}), got {batch_size}")
         if batch_size % world:
             raise ConfigError(
                 "train.batch_size", f"must be divisible by the number of processes ({world}), got {batch_size}"
             )
         self.device = device
-        self._indices = _IndexBatches(n, batch_size, seed, start, rank, world)
+        self._indices = _IndexBatches(n, batch_size, seed, start, rank, world, key)
         self._start = start
         self._in_memory = dataset if isinstance(dataset, InMemoryDataset) else None
         if self._in_memory is not None and device.type != "cpu" and _nbytes(self._in_memory) <= _DEVICE_COPY_LIMIT:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +20,20 @@ from gan_core.config import CONFIG_FILE_NAME, RunConfig, dump_config
 from gan_core.data.registry import DataOptions, LoadedData
 from gan_core.errors import ConfigError, RunDirectoryError
 from gan_core.registry import Registry
-from gan_core.sampling import generate, grid_labels, sample_latent, save_samples, write_data_info
+from gan_core.sampling import (
+    generate,
+    grid_labels,
+    sample_latent,
+    save_samples,
+    save_translation_grid,
+    write_data_info,
+)
 from gan_core.training.checkpoint import checkpoint_step, latest_checkpoint, save_checkpoint
+from gan_core.training.evaluation import EvalContext, MetricEvaluator, metric_specs, real_subset, run_evaluators
 from gan_core.training.logs import LOG_FILE, PLOT_FILE, JsonlLog, plot_losses, truncate_log
 from gan_core.training.step import StepContext, alternating_step
 from gan_core.training.stream import BatchStream
-from gan_core.variant import Variant
+from gan_core.variant import Evaluator, Variant
 
 SAMPLES_DIR = "samples"
 
@@ -36,12 +44,14 @@ class _Progress:
 
     step: int = 0
     batches: int = 0
+    extra: dict[str, int] = attrs.field(factory=dict)  # batches consumed from each extra data set
 
-    def state_dict(self) -> dict[str, int]:
-        return {"step": self.step, "batches": self.batches}
+    def state_dict(self) -> dict[str, object]:
+        return {"step": self.step, "batches": self.batches, "extra": dict(self.extra)}
 
-    def load_state_dict(self, state: Mapping[str, int]) -> None:
-        self.step, self.batches = int(state["step"]), int(state["batches"])
+    def load_state_dict(self, state: Mapping[str, object]) -> None:
+        self.step, self.batches = int(state["step"]), int(state["batches"])  # type: ignore[call-overload]
+        self.extra = {str(k): int(v) for k, v in dict(state.get("extra", {})).items()}  # type: ignore[call-overload]
 
 
 @attrs.frozen
@@ -78,8 +88,10 @@ def _is_run_dir(path: Path) -> bool:
 class GanTrainer:
     """Trains ``variant`` under ``config``, writing everything into ``out_dir``.
 
-    ``data`` may be given directly (the conformance kit and benchmarks do); otherwise it is loaded
-    from the registry by ``config.train.dataset``.
+    ``data`` may be given directly (the conformance kit and benchmarks do); otherwise the variant's
+    ``load_data`` makes it, or it is loaded from the registry by ``config.train.dataset``.
+    ``evaluators`` run beside the variant's own ``evaluate`` and the metrics named in
+    ``train.eval_metrics``, every ``train.eval_every`` steps.
     """
 
     def __init__(
@@ -91,6 +103,7 @@ class GanTrainer:
         registry: Registry | None = None,
         data: LoadedData | None = None,
         accelerator: Accelerator | None = None,
+        evaluators: Sequence[Evaluator] = (),
     ) -> None:
         self.variant = variant
         self.config = config
@@ -98,6 +111,7 @@ class GanTrainer:
         self.registry = registry
         self._data = data
         self._accelerator = accelerator
+        self.evaluators = list(evaluators)
 
     # -- setup -----------------------------------------------------------------------------------
 
@@ -119,18 +133,35 @@ class GanTrainer:
             raise ConfigError("train.mixed_precision", "'fp16' needs a GPU; on the CPU use 'bf16' or 'no'")
         return accelerator
 
-    def load_data(self) -> LoadedData:
-        if self._data is not None:
-            return self._data
+    def _registry(self) -> Registry:
         if self.registry is None:
             from gan_core.plugins import get_registry
 
             self.registry = get_registry()
-        spec = self.registry.dataset(self.config.train.dataset)
+        return self.registry
+
+    def load_data(self) -> LoadedData:
+        if self._data is not None:
+            return self._data
         options = DataOptions(
             root=Path(self.config.train.data_root).expanduser(), image_size=self.config.train.image_size
         )
-        return spec.load(options)
+        if self.variant.load_data is not None:
+            return self.variant.load_data(self.config, options, self._registry())
+        return self._registry().dataset(self.config.train.dataset).load(options)
+
+    def _all_evaluators(self) -> list[Evaluator]:
+        """The variant's measure, the caller's evaluators and the configured metrics (checked now,
+        before anything is written, so that a misspelled metric costs no training)."""
+        train = self.config.train
+        found: list[Evaluator] = [self.variant.evaluate] if self.variant.evaluate is not None else []
+        found += self.evaluators
+        names = train.eval_metric_names
+        if names:
+            found.append(MetricEvaluator(metric_specs(self._registry(), names), train.eval_samples, train.seed + 1))
+        if found and not train.eval_every:
+            return []
+        return found
 
     def _prepare_directory(self, accelerator: Accelerator, resume: bool) -> Path | None:
         checkpoint = latest_checkpoint(self.out_dir) if resume else None
@@ -158,6 +189,7 @@ class GanTrainer:
 
     def fit(self, resume: bool = False) -> TrainResult:
         train = self.config.train
+        evaluators = self._all_evaluators()
         accelerator = self._make_accelerator()
         checkpoint = self._prepare_directory(accelerator, resume)
         set_seed(train.seed, device_specific=True)
@@ -170,7 +202,11 @@ class GanTrainer:
             )
         if self.variant.conditional and data.info.num_classes is None:
             raise ConfigError("train.dataset", f"{self.variant.name} is conditional and needs a labelled data set")
-        models = self.variant.build(self.config.model, data.info)
+        source = self.variant.source
+        if source is not None and source not in data.extra:
+            raise ConfigError("train.dataset", f"{self.variant.name} translates a {source!r} data set; none was loaded")
+        info = data.full_info
+        models = self.variant.build(self.config.model, info)
         generator, discriminator, g_opt, d_opt = accelerator.prepare(
             models.generator, models.discriminator, models.g_optimizer, models.d_optimizer
         )
@@ -188,7 +224,21 @@ class GanTrainer:
             rank=accelerator.process_index,
             world=accelerator.num_processes,
         )
-        latent_dim = int(accelerator.unwrap_model(generator).latent_dim)
+        streams = {
+            name: BatchStream(
+                extra.dataset,
+                batch_size=train.batch_size,
+                seed=train.seed,
+                device=accelerator.device,
+                start=progress.extra.get(name, 0),
+                rank=accelerator.process_index,
+                world=accelerator.num_processes,
+                key=name,
+            )
+            for name, extra in data.extra.items()
+        }
+        # a translation variant's generator reads source samples, not noise
+        latent_dim = 0 if source is not None else int(accelerator.unwrap_model(generator).latent_dim)
         plain = _wrappers_add_nothing(accelerator)
         ctx = StepContext(
             accelerator=accelerator,
@@ -203,9 +253,13 @@ class GanTrainer:
             latent_dim=latent_dim,
             d_steps=train.d_steps,
             conditional=self.variant.conditional,
+            streams=streams,
         )
         step_fn = self.variant.step or alternating_step
-        fixed_z = sample_latent(train.grid_size, latent_dim, seed=train.seed, device=accelerator.device)
+        if source is None:
+            fixed_z = sample_latent(train.grid_size, latent_dim, seed=train.seed, device=accelerator.device)
+        else:  # the grid shows the same source samples, each beside its translation, throughout
+            fixed_z = real_subset(data.extra[source], train.grid_size, train.seed)[0].to(accelerator.device)
         fixed_y = grid_labels(train.grid_size, data.info.num_classes if self.variant.conditional else None)
         real_points = (
             data.dataset.get_batch(torch.arange(min(2000, len(data.dataset))))[0]
@@ -217,7 +271,7 @@ class GanTrainer:
         main = accelerator.is_main_process
         log = JsonlLog(self.out_dir / LOG_FILE) if main else None
         if main:
-            write_data_info(data.info, self.out_dir)
+            write_data_info(info, self.out_dir)
         bar = tqdm(
             total=train.steps,
             initial=start_step,
@@ -233,9 +287,28 @@ class GanTrainer:
         loop_seconds = 0.0
 
         def write_grid(step: int) -> None:
-            if main:
-                samples = generate(accelerator.unwrap_model(generator), fixed_z, fixed_y)
-                save_samples(samples, data.info, self.out_dir / SAMPLES_DIR / f"step_{step:08d}.png", real=real_points)
+            if not main:
+                return
+            samples = generate(accelerator.unwrap_model(generator), fixed_z, fixed_y)
+            path = self.out_dir / SAMPLES_DIR / f"step_{step:08d}.png"
+            if source is not None:
+                save_translation_grid(fixed_z.cpu(), samples, info.extra[source], info, path)
+            else:
+                save_samples(samples, data.info, path, real=real_points)
+
+        def evaluate(step: int) -> dict[str, float]:
+            ctx = EvalContext(
+                step=step,
+                generator=accelerator.unwrap_model(generator),
+                accelerator=accelerator,
+                data=data,
+                config=self.config,
+                out_dir=self.out_dir,
+                registry=self.registry,
+                latent_dim=latent_dim,
+                conditional=self.variant.conditional,
+            )
+            return run_evaluators(evaluators, ctx)
 
         for step in range(start_step, train.steps):
             ctx.step = step
@@ -244,6 +317,8 @@ class GanTrainer:
                 sums[name] = sums[name] + value if name in sums else value.clone()
             count += 1
             progress.step, progress.batches = step + 1, stream.consumed
+            if streams:
+                progress.extra = {name: extra_stream.consumed for name, extra_stream in streams.items()}
             done = step + 1
             final = done == train.steps
             bar.update(1)
@@ -256,6 +331,11 @@ class GanTrainer:
                 sums, count = {}, 0
             if final:
                 loop_seconds = time.perf_counter() - started
+            if evaluators and (done % train.eval_every == 0 or final):
+                results = evaluate(done)
+                last.update(results)
+                if log is not None:
+                    log.write({"step": done, **results})
             if (train.sample_every and done % train.sample_every == 0) or final:
                 write_grid(done)
             if (train.checkpoint_every and done % train.checkpoint_every == 0) or final:
