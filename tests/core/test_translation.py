@@ -104,3 +104,27 @@ def test_a_missing_source_data_set_is_a_config_error(tmp_path: Path) -> None:
     only_target = attrs.evolve(TRANSLATE, load_data=lambda config, options, registry: synthetic_data((1, 4, 4)))
     with pytest.raises(ConfigError, match="translates a 'source' data set"):
         fit(tmp_path / "run", variant=only_target, steps=1)
+
+
+def test_gan_sample_refuses_a_translation_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import core_tiny
+    from core_helpers import run_cli
+
+    from gan_core import create_registry, hookimpl, plugins
+
+    class _Plugin:
+        @hookimpl
+        def gan_register_variants(self, register: object) -> None:
+            register(TRANSLATE)  # type: ignore[operator]
+
+    monkeypatch.setattr(plugins, "_DEFAULT", create_registry(plugins=[core_tiny, _Plugin()], entry_points=False))
+    run = tmp_path / "run"
+    fit(run, steps=1)
+    result = run_cli(["sample", str(run), "--n", "4", "--out", str(tmp_path / "s.png")], capsys)
+    assert result.code == 2
+    assert result.err_lines == [
+        "gan sample: error: RUN_DIR: tiny-translate translates 'source' samples instead of drawing from noise; "
+        "use the command its plugin provides (see gan --help)"
+    ]
