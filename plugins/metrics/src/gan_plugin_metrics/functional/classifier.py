@@ -1,0 +1,98 @@
+"""Scores computed from a pretrained classifier's predictions on generated samples.
+
+* :func:`conditional_accuracy`: for a conditional generator, the fraction of samples generated for
+  class ``c`` that the classifier assigns to ``c`` (how well the generator obeys its label).
+* :func:`class_coverage`: for any generator, how many classes its samples fall into and how far the
+  histogram of predicted classes is from the data's class histogram: the mode-collapse measure of
+  Metz et al. 2017 (Unrolled GANs, "KL(model || data)" over the modes of stacked MNIST) and
+  Srivastava et al. 2017 (VEEGAN).
+
+Both take labels (1-D integers) or classifier outputs (2-D scores, logits or probabilities, reduced
+by arg-max), as numpy arrays or torch tensors.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, NamedTuple
+
+import torch
+
+from gan_core.errors import ConfigError
+from gan_plugin_metrics.functional._arrays import as_tensor, labels, positive_int
+
+
+class ClassCoverage(NamedTuple):
+    """How a generator's samples spread over the classes.
+
+    ``classes_present``: classes predicted for at least ``min_count`` samples; ``num_classes``: the
+    number of classes considered; ``kl_divergence``: ``KL(P || Q)`` in nats, where ``P`` is the
+    histogram of the classes predicted for the generated samples and ``Q`` the data's class histogram.
+    """
+
+    classes_present: int
+    num_classes: int
+    kl_divergence: float
+
+
+def _score_columns(value: Any, name: str) -> int:
+    """The number of classes a 2-D score array implies (0 for 1-D labels)."""
+    x = as_tensor(value, name)
+    return int(x.shape[1]) if x.ndim == 2 else 0
+
+
+def conditional_accuracy(predicted: Any, requested: Any) -> float:
+    """Fraction of generated samples whose predicted class equals the class they were generated for.
+
+    ``predicted``: the classifier's labels or scores for the samples; ``requested``: the labels the
+    generator was conditioned on, one per sample.
+    """
+    pred = labels(predicted, "predicted")
+    req = labels(requested, "requested").to(pred.device)
+    if req.shape[0] != pred.shape[0]:
+        raise ConfigError("requested", f"has {req.shape[0]} labels but predicted has {pred.shape[0]} samples")
+    if pred.shape[0] == 0:
+        raise ConfigError("predicted", "needs at least 1 sample, got 0")
+    return float((pred == req).double().mean())
+
+
+def class_coverage(predicted: Any, reference: Any, num_classes: int | None = None, min_count: int = 1) -> ClassCoverage:
+    """Number of classes the generated samples cover and ``KL(P_generated || Q_data)`` between the
+    class histograms.
+
+    ``predicted``: the classifier's labels or scores for the generated samples. ``reference``: the
+    data's class labels (e.g. the true labels of the real samples, or the classifier's predictions on
+    them). ``num_classes``: the number of classes (default: the number of score columns when scores
+    are given, otherwise ``1 + the largest label seen``).
+
+    Direction and empty classes: ``KL(P || Q) = sum_c P(c) log(P(c) / Q(c))`` with ``0 log 0 = 0``,
+    so a class the generator never produces adds nothing directly: dropped modes show in
+    ``classes_present`` and raise the KL through the mass the other classes gain (a generator
+    producing one of ten balanced classes scores ``log 10``). A class the generator produces but the
+    data lacks (``P(c) > 0 = Q(c)``) makes the divergence infinite, returned as ``inf``. This is the
+    direction and convention of Metz et al. (2017); the reverse direction would be infinite as soon as
+    one mode is missing, which is exactly the case this score must grade.
+    """
+    pred = labels(predicted, "predicted")
+    ref = labels(reference, "reference").to(pred.device)
+    min_count = positive_int(min_count, "min_count")
+    if pred.shape[0] == 0:
+        raise ConfigError("predicted", "needs at least 1 sample, got 0")
+    if ref.shape[0] == 0:
+        raise ConfigError("reference", "needs at least 1 sample, got 0")
+    seen = 1 + max(int(pred.max()), int(ref.max()))
+    if num_classes is None:
+        num_classes = max(seen, _score_columns(predicted, "predicted"), _score_columns(reference, "reference"))
+    else:
+        num_classes = positive_int(num_classes, "num_classes")
+        if seen > num_classes:
+            raise ConfigError("num_classes", f"is {num_classes} but label {seen - 1} occurs")
+    p_counts = torch.bincount(pred, minlength=num_classes).double()
+    q_counts = torch.bincount(ref, minlength=num_classes).double()
+    p, q = p_counts / p_counts.sum(), q_counts / q_counts.sum()
+    produced = p > 0
+    if bool((q[produced] == 0).any()):
+        kl = math.inf
+    else:
+        kl = float((p[produced] * (p[produced].log() - q[produced].log())).sum())
+    return ClassCoverage(int((p_counts >= min_count).sum()), int(num_classes), max(kl, 0.0))
