@@ -20,8 +20,19 @@ from torch import Tensor, nn
 from torch.nn.functional import softplus
 
 import gan_plugin_metrics.plugin
-from gan_core import DataInfo, GanModels, GanTrainer, Registry, Variant, create_registry, hookimpl
-from gan_core.testing import tiny_run_config
+from gan_core import (
+    DataInfo,
+    EvalContext,
+    GanModels,
+    GanTrainer,
+    LoadedData,
+    Registry,
+    StepContext,
+    Variant,
+    create_registry,
+    hookimpl,
+)
+from gan_core.testing import synthetic_data, tiny_run_config
 
 
 @attrs.frozen
@@ -85,10 +96,73 @@ TINY = Variant("tiny", TinyConfig, _builder(False), "test variant", data_kinds=f
 TINY_COND = Variant("tiny-cond", TinyConfig, _builder(True), "test variant", conditional=True)
 
 
+# --- a translation variant (source images -> target images), measured by its own evaluate ---------
+
+
+class _Translator(nn.Module):
+    def __init__(self, channels_in: int, channels_out: int) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(channels_in, channels_out, kernel_size=1)
+
+    def forward(self, x: Tensor, y: Tensor | None = None) -> Tensor:
+        return torch.tanh(self.conv(x))
+
+
+def _translate_build(config: TinyConfig, info: DataInfo) -> GanModels:
+    generator = _Translator(info.extra["source"].shape[0], info.shape[0])
+    discriminator = _Discriminator(info.shape)
+    return GanModels(
+        generator,
+        discriminator,
+        _Loss(),
+        torch.optim.Adam(generator.parameters(), lr=config.lr),
+        torch.optim.Adam(discriminator.parameters(), lr=config.lr),
+    )
+
+
+def _translate_step(ctx: StepContext) -> dict[str, Tensor]:
+    target, _ = ctx.next_batch()
+    source, _ = ctx.next_batch_from("source")
+    d_loss = ctx.loss.discriminator_loss(ctx.discriminator(target), ctx.discriminator(ctx.generator(source).detach()))
+    ctx.d_optimizer.zero_grad()
+    ctx.backward(d_loss)
+    ctx.d_optimizer.step()
+    with ctx.frozen_discriminator():
+        g_loss = ctx.loss.generator_loss(ctx.discriminator_module(ctx.generator(source)))
+        ctx.g_optimizer.zero_grad()
+        ctx.backward(g_loss)
+        ctx.g_optimizer.step()
+    return {"d_loss": d_loss.detach(), "g_loss": g_loss.detach()}
+
+
+def _two_domains(config: Any, options: Any, registry: Any) -> LoadedData:
+    target = synthetic_data((1, 8, 8), n=32, seed=0)
+    return LoadedData(target.dataset, target.info, extra={"source": synthetic_data((3, 8, 8), n=32, seed=1)})
+
+
+def _mean_output(ctx: EvalContext) -> dict[str, float]:
+    """The translated source samples' mean: a stand-in for a measure such as DTN's transfer accuracy."""
+    source = ctx.data.extra["source"].dataset.x[:16]  # type: ignore[attr-defined]
+    return {"mean_output": float(ctx.generator(source.to(ctx.accelerator.device)).mean())}
+
+
+TINY_TRANSLATE = Variant(
+    "tiny-translate",
+    TinyConfig,
+    _translate_build,
+    "test variant",
+    step=_translate_step,
+    source="source",
+    load_data=_two_domains,
+    evaluate=_mean_output,
+)
+
+
 @hookimpl
 def gan_register_variants(register: Callable[[Variant], None]) -> None:
     register(TINY)
     register(TINY_COND)
+    register(TINY_TRANSLATE)
 
 
 def make_registry() -> Registry:

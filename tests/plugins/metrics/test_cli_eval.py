@@ -66,3 +66,23 @@ def test_eval_of_a_missing_run(gan, tmp_path: Path, capsys: pytest.CaptureFixtur
     assert gan(["eval", str(tmp_path / "nothing")]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "RUN_DIR" in err
+
+
+def test_eval_of_a_translation_run_prints_the_variants_own_measure(
+    gan, registry: Registry, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:  # type: ignore[no-untyped-def]
+    from _tiny_runs import TINY_TRANSLATE
+
+    from gan_core import GanTrainer
+    from gan_core.testing import tiny_run_config
+
+    run = tmp_path / "translate"
+    GanTrainer(TINY_TRANSLATE, tiny_run_config(TINY_TRANSLATE), run, registry=registry).fit()
+    capsys.readouterr()
+    assert gan(["eval", str(run)]) == 0
+    out, err = capsys.readouterr()
+    assert out.splitlines()[0].endswith("tiny-translate's own (Variant.evaluate)")
+    assert out.splitlines()[1].split()[0] == "mean_output"
+    assert "metrics.json" in err
+    assert gan(["eval", str(run), "--metrics", "fid"]) == 2
+    assert "leave --metrics out" in capsys.readouterr().err

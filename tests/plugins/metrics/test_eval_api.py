@@ -174,3 +174,24 @@ def test_evaluation_during_training(registry: Registry, tmp_path: Path) -> None:
     for row in evaluated:
         assert {"eval/precision", "eval/recall", "eval/classes_present", "eval/class_kl"} <= set(row)
         assert math.isfinite(row["eval/fid"])
+
+
+def test_a_translation_run_is_measured_by_its_variants_own_evaluate(registry: Registry, tmp_path: Path) -> None:
+    from _tiny_runs import TINY_TRANSLATE
+
+    from gan_core import GanTrainer
+    from gan_core.runs import load_generator
+    from gan_core.testing import tiny_run_config
+
+    run = tmp_path / "translate"
+    GanTrainer(TINY_TRANSLATE, tiny_run_config(TINY_TRANSLATE), run, registry=registry).fit()
+    evaluation = evaluate_run(run, registry=registry)
+    trained = load_generator(run, registry)
+    source = TINY_TRANSLATE.load_data(trained.config, None, registry).extra["source"].dataset.x[:16]  # type: ignore[arg-type,union-attr]
+    with torch.no_grad():
+        expected = float(trained.generator(source).mean())
+    assert evaluation.metrics == {"mean_output": pytest.approx(expected, rel=1e-6)}
+    assert json.loads((run / METRICS_FILE).read_text())["measure"] == "tiny-translate's own (Variant.evaluate)"
+    with pytest.raises(ConfigError, match="leave --metrics out") as info:
+        evaluate_run(run, registry=registry, metrics="fid")
+    assert info.value.field == "--metrics"

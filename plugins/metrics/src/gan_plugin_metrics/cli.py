@@ -70,6 +70,11 @@ def _run(args: Namespace) -> int:
     if evaluation.path is None:  # not the main process under a launcher: one table is enough
         return 0
     record = evaluation.record
+    if "measure" in record:  # a translation variant, measured by its own evaluate
+        print(f"{record['variant']} on {record['dataset']}, {record['checkpoint']}: {record['measure']}")
+        print(format_table(evaluation.metrics))
+        print(f"wrote {evaluation.path} in {record['wall_s']:.1f} s", file=sys.stderr)
+        return 0
     cache = record["real_statistics"]
     print(
         f"{record['variant']} on {record['dataset']}, {record['checkpoint']}: {record['n']} generated vs "

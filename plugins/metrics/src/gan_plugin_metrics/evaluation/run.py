@@ -180,6 +180,55 @@ def _positive(value: int, field: str) -> int:
     return value
 
 
+def _evaluate_translation(
+    run: TrainedRun,
+    run_dir: Path,
+    registry: Registry,
+    device: str | torch.device | None,
+    *,
+    write: bool,
+    started: float,
+) -> Evaluation:
+    """A translation variant (DTN) maps source samples rather than noise, so the sample metrics do not
+    apply as they stand: measure it with the variant's own ``evaluate``, as training does."""
+    from accelerate import Accelerator
+
+    from gan_core.training.evaluation import EVAL_PREFIX, EvalContext, run_evaluators
+
+    if run.variant.evaluate is None:
+        raise ConfigError("RUN_DIR", f"{run.variant.name} translates samples and registers no measure of its own")
+    device = torch.device(device) if device is not None else torch.device("cpu")
+    accelerator = Accelerator(cpu=device.type == "cpu")
+    ctx = EvalContext(
+        step=checkpoint_step(run.checkpoint),
+        generator=run.generator.to(accelerator.device),
+        accelerator=accelerator,
+        data=load_run_data(run, registry),
+        config=run.config,
+        out_dir=run_dir,
+        registry=registry,
+        conditional=run.variant.conditional,
+    )
+    measured = run_evaluators([run.variant.evaluate], ctx)
+    results = {key.removeprefix(EVAL_PREFIX): value for key, value in measured.items()}
+    record: dict[str, Any] = {
+        "run_dir": str(run_dir.resolve()),
+        "variant": run.variant.name,
+        "dataset": run.config.train.dataset,
+        "checkpoint": run.checkpoint.name,
+        "step": ctx.step,
+        "metrics": results,
+        "measure": f"{run.variant.name}'s own (Variant.evaluate)",
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "wall_s": round(time.perf_counter() - started, 3),
+    }
+    path = None
+    if write and accelerator.is_main_process:
+        path = run_dir / METRICS_FILE
+        _write_json(record, path)
+    return Evaluation(results, record, path)
+
+
 def evaluate_run(
     run_dir: str | Path,
     *,
@@ -223,11 +272,13 @@ def evaluate_run(
 
     run = load_generator(run_dir, registry)
     if run.variant.source is not None:
-        raise ConfigError(
-            "RUN_DIR",
-            f"{run.variant.name} translates {run.variant.source!r} samples instead of drawing from noise; "
-            "its plugin measures it during training (Variant.evaluate)",
-        )
+        if names is not None:
+            raise ConfigError(
+                "--metrics",
+                f"{run.variant.name} translates {run.variant.source!r} samples; gan eval reports its own measure "
+                "(Variant.evaluate): leave --metrics out",
+            )
+        return _evaluate_translation(run, run_dir, registry, device, write=write, started=started)
     if run.data_info.kind != "image":
         raise ConfigError(
             "RUN_DIR", f"{run_dir} holds a run on {run.data_info.kind} data; feature extractors take images"
