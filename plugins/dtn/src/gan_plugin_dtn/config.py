@@ -1,0 +1,63 @@
+"""Hyperparameters of the Domain Transfer Network, each traced to the paper or to a measurement here.
+
+Taigman, Polyak and Wolf, "Unsupervised Cross-Domain Image Generation", ICLR 2017 (arXiv:1611.02200),
+section 5.1 (digits): ``alpha = beta = 15`` and ``gamma = 0``, ``d`` and ``d2`` are mean squared
+errors, ``f`` is fixed during DTN training.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from gan_core.config import in_range, non_negative, positive
+from gan_core.errors import ConfigError
+
+
+def _widths(count: int) -> Any:
+    def check(_: Any, attribute: attrs.Attribute, value: tuple[int, ...]) -> None:  # type: ignore[type-arg]
+        if len(value) != count or any(width <= 0 for width in value):
+            raise ConfigError(attribute.name, f"must be {count} positive channel counts, got {list(value)!r}")
+
+    return check
+
+
+def _name(_: Any, attribute: attrs.Attribute, value: str) -> None:  # type: ignore[type-arg]
+    if not value.strip():
+        raise ConfigError(attribute.name, "must name a registered data set (see 'gan plugins'), got ''")
+
+
+@attrs.frozen(kw_only=True)
+class DTNConfig:
+    """The DTN game: domains, the fixed ``f``, ``g`` and the ternary ``D``, the loss weights, Adam.
+
+    ``L_D`` and ``L_GANG`` go together (``adversarial = false`` drops both: the paper's "without
+    L_D" ablation), ``alpha = 0`` drops ``L_CONST``, ``beta = 0`` drops ``L_TID``, ``gamma = 0`` (the
+    default) drops ``L_TV``.
+    """
+
+    source: str = attrs.field(default="rendered-digits", validator=_name)  # offline stand-in for SVHN
+    target: str = attrs.field(default="mnist-5k", validator=_name)  # offline stand-in for MNIST
+    #: pretrained f (source classifier) and evaluation classifier (target); "" = the default file for
+    #: the domain under ~/.cache/gan/dtn, written by `gan dtn-pretrain source|target`
+    f_weights: str = ""
+    classifier_weights: str = ""
+    alpha: float = attrs.field(default=15.0, validator=non_negative)  # L_CONST weight; paper 5.1: 15
+    beta: float = attrs.field(default=15.0, validator=non_negative)  # L_TID weight; paper 5.1: 15
+    gamma: float = attrs.field(default=0.0, validator=non_negative)  # L_TV weight; paper 5.1: 0 for digits
+    adversarial: bool = True  # L_D and L_GANG; false: the "without L_D" ablation (D is never trained)
+    # network widths: the paper gives none for the digits; these are sized for a CPU (docs/results.md)
+    g_widths: tuple[int, ...] = attrs.field(default=(256, 128, 64), validator=_widths(3))
+    d_widths: tuple[int, ...] = attrs.field(default=(64, 128, 256), validator=_widths(3))
+    # Adam with DCGAN's betas (Radford et al. 2015); lr 1e-3 rather than DCGAN's 2e-4: measured on the
+    # offline pair, 2e-4 reached 26% transfer accuracy at 100 steps where 1e-3 reached 43% (docs/results.md)
+    lr: float = attrs.field(default=1e-3, validator=positive)
+    beta1: float = attrs.field(default=0.5, validator=in_range(0.0, 1.0, high_open=True))
+    beta2: float = attrs.field(default=0.999, validator=in_range(0.0, 1.0, high_open=True))
+    #: held-out source images scored at each evaluation (the paper scores the whole SVHN test set)
+    eval_images: int = attrs.field(default=2000, validator=positive)
+
+    def __attrs_post_init__(self) -> None:
+        if not self.adversarial and not (self.alpha or self.beta or self.gamma):
+            raise ConfigError("adversarial", "with adversarial = false, alpha, beta or gamma must be > 0 to train g")

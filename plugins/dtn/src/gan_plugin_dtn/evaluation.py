@@ -1,0 +1,128 @@
+"""Transfer accuracy (the paper's Table 1 measure) and grids that pair source images with transfers.
+
+Transfer accuracy is the evaluation classifier, trained on target digits only, applied to
+``G(x) = g(f(x))`` for held-out source digits ``x`` and scored against the source labels: the share of
+transfers that a reader of the target domain reads as the digit that went in.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import torch
+from torch import Tensor, nn
+
+from gan_core.registry import Registry
+from gan_plugin_dtn.config import DTNConfig
+from gan_plugin_dtn.data import source_split
+from gan_plugin_dtn.networks import DigitClassifier, match_channels
+from gan_plugin_dtn.pretrain import default_weights_path, load_classifier
+
+if TYPE_CHECKING:
+    from gan_core.training.evaluation import EvalContext
+
+
+def f_weights_path(config: DTNConfig) -> Path:
+    return Path(config.f_weights).expanduser() if config.f_weights else default_weights_path("source", config.source)
+
+
+def classifier_weights_path(config: DTNConfig) -> Path:
+    if config.classifier_weights:
+        return Path(config.classifier_weights).expanduser()
+    return default_weights_path("target", config.target)
+
+
+@lru_cache(maxsize=4)
+def _cached_classifier(path: str, modified: float) -> DigitClassifier:
+    return load_classifier(Path(path), "target", field="model.classifier_weights")
+
+
+def evaluation_classifier(config: DTNConfig) -> DigitClassifier:
+    """The target-domain classifier named by ``config``, loaded once per file version."""
+    path = classifier_weights_path(config)
+    modified = path.stat().st_mtime if path.exists() else 0.0
+    return _cached_classifier(str(path), modified)
+
+
+@torch.no_grad()
+def transfer(generator: nn.Module, images: Tensor, batch_size: int = 500) -> Tensor:
+    """``G(x)`` for images in [-1, 1], in eval mode and in chunks, on the CPU; restores G's mode."""
+    was_training = generator.training
+    generator.eval()
+    try:
+        device = next(generator.parameters()).device
+        starts = range(0, len(images), batch_size)
+        return torch.cat([generator(images[i : i + batch_size].to(device)).float().cpu() for i in starts])
+    finally:
+        generator.train(was_training)
+
+
+@torch.no_grad()
+def classify(classifier: DigitClassifier, images: Tensor, batch_size: int = 500) -> Tensor:
+    """The classifier's digit for each image (channels matched to the classifier's input)."""
+    classifier.eval()
+    device = next(classifier.parameters()).device
+    out = []
+    for start in range(0, len(images), batch_size):
+        batch = match_channels(images[start : start + batch_size].to(device), classifier.in_channels)
+        out.append(classifier(batch).argmax(dim=1).cpu())
+    return torch.cat(out)
+
+
+def transfer_accuracy(generator: nn.Module, classifier: DigitClassifier, images: Tensor, labels: Tensor) -> float:
+    """Share of ``G(x)`` that ``classifier`` reads as ``labels`` (images in [-1, 1])."""
+    predicted = classify(classifier, transfer(generator, images))
+    return float((predicted == labels.cpu()).float().mean())
+
+
+def heldout_source(config: DTNConfig, registry: Registry, data_root: str | Path) -> tuple[Tensor, Tensor]:
+    """The first ``config.eval_images`` held-out source images (in [-1, 1]) and their labels."""
+    heldout = source_split(config.source, registry, data_root).heldout
+    n = min(config.eval_images, len(heldout))
+    return heldout.scaled()[:n], heldout.labels[:n]
+
+
+def evaluate_transfer(ctx: EvalContext) -> dict[str, float]:
+    """``Variant.evaluate`` for DTN: transfer accuracy on held-out source digits, logged as
+    ``eval/transfer_accuracy`` (each process computes it; the numbers agree)."""
+    config: DTNConfig = ctx.config.model
+    registry = ctx.registry
+    if registry is None:
+        from gan_core.plugins import get_registry
+
+        registry = get_registry()
+    images, labels = heldout_source(config, registry, ctx.config.train.data_root)
+    classifier = evaluation_classifier(config).to(ctx.accelerator.device)
+    accuracy = float((classify(classifier, transfer(ctx.generator, images)) == labels).float().mean())
+    return {"transfer_accuracy": accuracy}
+
+
+def evaluate_run(run_dir: Path | str, registry: Registry | None = None, images: int | None = None) -> dict[str, float]:
+    """Transfer accuracy of a finished run directory's latest checkpoint, for ``gan eval`` and scripts."""
+    from gan_core.plugins import get_registry
+    from gan_core.runs import load_generator
+
+    registry = registry or get_registry()
+    run = load_generator(Path(run_dir), registry)
+    config: DTNConfig = run.config.model
+    if images is not None:
+        import attrs
+
+        config = attrs.evolve(config, eval_images=images)
+    x, y = heldout_source(config, registry, run.config.train.data_root)
+    accuracy = transfer_accuracy(run.generator, evaluation_classifier(config), x, y)
+    return {"transfer_accuracy": accuracy, "images": float(len(x))}
+
+
+__all__ = [
+    "classifier_weights_path",
+    "classify",
+    "evaluate_run",
+    "evaluate_transfer",
+    "evaluation_classifier",
+    "f_weights_path",
+    "transfer",
+    "transfer_accuracy",
+]

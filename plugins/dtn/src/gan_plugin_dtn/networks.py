@@ -1,0 +1,169 @@
+"""The networks of the digits experiment (Taigman et al. 2017, section 5.1), all on 32x32 images.
+
+* :class:`DigitFeatures` is ``f``: four convolutions, each followed by batch norm and ReLU, from a
+  32x32 image to a 128-d vector. :class:`DigitClassifier` puts a linear layer on top to pretrain it
+  on labelled source digits; the same architecture, trained on target digits, is the evaluation
+  classifier that scores transfers (it never takes part in DTN training).
+* :class:`FeatureDecoder` is ``g``: transposed convolutions with batch norm and ReLU from the 128-d
+  feature to an image, with a ``tanh`` output.
+* :class:`TransferGenerator` is ``G = g o f`` with ``f`` frozen: no parameter of ``f`` ever requires a
+  gradient and ``f`` stays in eval mode (its batch-norm statistics never move), whatever mode the
+  trainer puts ``G`` in.
+* :class:`TernaryDiscriminator` is ``D``: convolutions with batch norm and ReLU, three logits per
+  image (:data:`FROM_SOURCE`, :data:`FROM_TARGET`, :data:`REAL_TARGET`).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+
+import torch
+from einops import rearrange
+from torch import Tensor, nn
+
+IMAGE_SIZE = 32  # the paper resizes every digit domain to 32x32
+FEATURE_DIM = 128  # f's output: "a 128-d representation" (section 5.1)
+NUM_DIGITS = 10
+
+#: the discriminator's three classes: D1, D2 and D3 of the paper's equation (3)
+FROM_SOURCE, FROM_TARGET, REAL_TARGET = 0, 1, 2
+
+
+def match_channels(x: Tensor, channels: int) -> Tensor:
+    """Give ``x`` (``N, C, H, W``) ``channels`` channels: a grey image is repeated into RGB, an RGB
+    image averaged into grey. How a grey target digit enters an ``f`` trained on colour sources."""
+    have = x.shape[1]
+    if have == channels:
+        return x
+    if have == 1:
+        return x.expand(-1, channels, -1, -1)
+    if channels == 1:
+        return x.mean(dim=1, keepdim=True)
+    raise ValueError(f"cannot turn {have}-channel images into {channels}-channel ones")
+
+
+def _check_size(x: Tensor) -> None:
+    if x.dim() != 4 or x.shape[-2:] != (IMAGE_SIZE, IMAGE_SIZE):
+        raise ValueError(f"expected (N, C, {IMAGE_SIZE}, {IMAGE_SIZE}) images, got {tuple(x.shape)}")
+
+
+class DigitFeatures(nn.Module):
+    """``f``: 32 -> 16 -> 8 -> 4 (stride-2 3x3 convolutions) -> 1 (a 4x4 convolution), each followed by
+    batch norm and ReLU; the 1x1 map's channels are the feature vector."""
+
+    def __init__(
+        self, in_channels: int = 3, widths: Sequence[int] = (64, 128, 256), feature_dim: int = FEATURE_DIM
+    ) -> None:
+        super().__init__()
+        self.in_channels = in_channels
+        self.feature_dim = feature_dim
+        layers: list[nn.Module] = []
+        fan_in = in_channels
+        for width in widths:
+            layers += [nn.Conv2d(fan_in, width, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(width), nn.ReLU()]
+            fan_in = width
+        side = IMAGE_SIZE // 2 ** len(widths)
+        layers += [nn.Conv2d(fan_in, feature_dim, side, bias=False), nn.BatchNorm2d(feature_dim), nn.ReLU()]
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x: Tensor) -> Tensor:
+        _check_size(x)
+        return rearrange(self.net(match_channels(x, self.in_channels)), "b c 1 1 -> b c")
+
+
+class DigitClassifier(nn.Module):
+    """``f`` plus a linear layer to ten digit logits: how ``f`` is pretrained, and the architecture of
+    the target-domain evaluation classifier."""
+
+    def __init__(self, in_channels: int = 3, widths: Sequence[int] = (64, 128, 256)) -> None:
+        super().__init__()
+        self.widths = tuple(widths)
+        self.features = DigitFeatures(in_channels, widths)
+        self.head = nn.Linear(self.features.feature_dim, NUM_DIGITS)
+
+    @property
+    def in_channels(self) -> int:
+        return self.features.in_channels
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.head(self.features(x))
+
+
+class FeatureDecoder(nn.Module):
+    """``g``: the feature as a 1x1 map -> 4x4 (a 4x4 transposed convolution) -> 8 -> 16 -> 32 (stride-2
+    4x4 transposed convolutions); batch norm and ReLU after all but the last, ``tanh`` at the end."""
+
+    def __init__(
+        self, out_channels: int = 1, widths: Sequence[int] = (512, 256, 128), feature_dim: int = FEATURE_DIM
+    ) -> None:
+        super().__init__()
+        if 4 * 2 ** len(widths) != IMAGE_SIZE:
+            raise ValueError(f"g needs {IMAGE_SIZE.bit_length() - 3} widths for {IMAGE_SIZE}x{IMAGE_SIZE} images")
+        self.feature_dim = feature_dim
+        layers: list[nn.Module] = [nn.ConvTranspose2d(feature_dim, widths[0], 4, bias=False)]
+        layers += [nn.BatchNorm2d(widths[0]), nn.ReLU()]
+        for fan_in, fan_out in itertools.pairwise(widths):
+            layers += [nn.ConvTranspose2d(fan_in, fan_out, 4, stride=2, padding=1, bias=False)]
+            layers += [nn.BatchNorm2d(fan_out), nn.ReLU()]
+        layers += [nn.ConvTranspose2d(widths[-1], out_channels, 4, stride=2, padding=1), nn.Tanh()]
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, features: Tensor) -> Tensor:
+        return self.net(rearrange(features, "b c -> b c 1 1"))
+
+
+class TransferGenerator(nn.Module):
+    """``G = g o f`` with a frozen ``f``.
+
+    ``G(x)`` maps images ``(N, C, 32, 32)`` into the target domain. ``G(h)`` with ``h`` of shape
+    ``(N, feature_dim)`` decodes features that ``f`` already computed (``g(h)``): the DTN step encodes
+    its two real batches once, without gradients, and decodes them together in one forward pass.
+    The buffer ``pretrained`` records whether ``f`` holds trained weights; it travels with every
+    checkpoint, so a run directory works without the original weight file.
+    """
+
+    def __init__(self, f: DigitFeatures, g: FeatureDecoder, *, pretrained: bool, origin: str = "") -> None:
+        super().__init__()
+        if f.feature_dim != g.feature_dim:
+            raise ValueError(f"f gives {f.feature_dim}-d features but g reads {g.feature_dim}-d ones")
+        self.origin = origin  # where f's weights came from, for messages
+        self.f = f
+        self.g = g
+        self.feature_dim = f.feature_dim
+        self.register_buffer("pretrained", torch.tensor(pretrained))
+        self.f.requires_grad_(False)
+        self.f.eval()
+
+    def train(self, mode: bool = True) -> TransferGenerator:
+        super().train(mode)
+        self.f.eval()  # f is fixed: its batch norm keeps using the statistics it was trained with
+        return self
+
+    def encode(self, x: Tensor) -> Tensor:
+        """``f(x)``; gradients flow through it to ``x`` (for ``L_CONST``) but never into ``f``."""
+        return self.f(x)
+
+    def forward(self, x: Tensor, y: Tensor | None = None) -> Tensor:
+        return self.g(x if x.dim() == 2 else self.encode(x))
+
+
+class TernaryDiscriminator(nn.Module):
+    """``D``: 32 -> 16 -> 8 -> 4 (stride-2 3x3 convolutions with batch norm and ReLU; none on the
+    input layer, as in DCGAN) -> three logits (a 4x4 convolution)."""
+
+    def __init__(self, in_channels: int = 1, widths: Sequence[int] = (128, 256, 512)) -> None:
+        super().__init__()
+        layers: list[nn.Module] = []
+        fan_in = in_channels
+        for index, width in enumerate(widths):
+            layers.append(nn.Conv2d(fan_in, width, 3, stride=2, padding=1, bias=index == 0))
+            if index:
+                layers.append(nn.BatchNorm2d(width))
+            layers.append(nn.ReLU())
+            fan_in = width
+        layers.append(nn.Conv2d(fan_in, 3, IMAGE_SIZE // 2 ** len(widths)))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x: Tensor, y: Tensor | None = None) -> Tensor:
+        return rearrange(self.net(x), "b k 1 1 -> b k")

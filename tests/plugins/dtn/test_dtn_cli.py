@@ -1,0 +1,97 @@
+"""End to end through the ``gan`` command: dtn-pretrain, train dtn, then transfer a folder of images."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from dtn_helpers import CLASSIFIER_WEIGHTS, F_WEIGHTS, tiny_source
+from PIL import Image
+
+from gan_core import Registry, plugins
+from gan_core.cli import main
+from gan_core.data import rendered
+from gan_plugin_dtn.pretrain import read_metadata
+
+
+@pytest.fixture
+def cli(registry: Registry, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The process-wide registry holds the core and DTN only; rendered-digits is 300 images here."""
+    monkeypatch.setattr(plugins, "_DEFAULT", registry)
+    monkeypatch.setattr(rendered, "DEFAULT_SIZE", 300)
+    rendered.cached_render.cache_clear()
+    yield
+    rendered.cached_render.cache_clear()
+
+
+def small_run(tmp_path: Path) -> Path:
+    run = tmp_path / "run"
+    settings = {
+        "f_weights": str(F_WEIGHTS),
+        "classifier_weights": str(CLASSIFIER_WEIGHTS),
+        "g_widths": "[16, 8, 4]",
+        "d_widths": "[4, 8, 16]",
+        "data_root": str(tmp_path / "data"),
+        "batch_size": 8,
+        "eval_every": 2,
+        "grid_size": 8,
+        "progress": "false",
+    }
+    argv = ["train", "dtn", "--steps", "2", "--out", str(run)]
+    for key, value in settings.items():
+        argv += ["--set", f"{key}={value}"]
+    assert main(argv) == 0
+    return run
+
+
+def test_train_then_transfer_a_folder(tmp_path: Path, cli: None, capsys: pytest.CaptureFixture[str]) -> None:
+    run = small_run(tmp_path)
+    log = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
+    assert any("eval/transfer_accuracy" in line for line in log)
+
+    folder = tmp_path / "mine"
+    (folder / "more").mkdir(parents=True)
+    images = tiny_source(3, seed=5).images.permute(0, 2, 3, 1).numpy()
+    Image.fromarray(images[0]).resize((64, 48)).save(folder / "a.png")  # any size: resized to 32x32
+    Image.fromarray(images[1]).save(folder / "more" / "a.jpg")  # same stem, another folder
+    Image.fromarray(images[2]).convert("L").save(folder / "grey.bmp")
+    (folder / "notes.txt").write_text("not an image")
+    out = tmp_path / "out"
+    assert main(["transfer", str(run), str(folder), "--out", str(out)]) == 0
+    written = sorted(str(p.relative_to(out)) for p in out.rglob("*.png"))
+    assert written == ["a.png", "grey.png", "more/a.png", "pairs.png"]
+    transfer = np.asarray(Image.open(out / "a.png"))
+    assert transfer.shape[:2] == (32, 32)
+    assert "wrote 3 transfers" in capsys.readouterr().err
+
+
+def test_sample_is_refused_and_bad_inputs_are_one_line_errors(
+    tmp_path: Path, cli: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = small_run(tmp_path)
+    capsys.readouterr()
+    assert main(["sample", str(run), "--out", str(tmp_path / "s.png")]) == 2
+    assert "gan --help" in capsys.readouterr().err
+    text = tmp_path / "x.txt"
+    text.write_text("x")
+    assert main(["transfer", str(run), str(text), "--out", str(tmp_path / "o")]) == 2
+    assert "IMAGES: " in capsys.readouterr().err
+    assert main(["transfer", str(run), str(tmp_path / "missing"), "--out", str(tmp_path / "o")]) == 2
+    assert "no such file or folder" in capsys.readouterr().err
+
+
+def test_pretrain_command_writes_a_described_weight_file(
+    tmp_path: Path, cli: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "f.safetensors"
+    argv = ["dtn-pretrain", "source", "--steps", "2", "--batch-size", "16", "--data-root", str(tmp_path / "d")]
+    assert main([*argv, "--out", str(out)]) == 0
+    metadata = read_metadata(out)
+    assert metadata["role"] == "source" and metadata["dataset"] == "rendered-digits"
+    assert metadata["train_images"] == "270" and metadata["heldout_images"] == "30"
+    assert "held-out accuracy" in capsys.readouterr().out
+    assert main(["dtn-pretrain", "source", "--steps", "0", "--out", str(out)]) == 2
+    assert "--steps" in capsys.readouterr().err

@@ -1,0 +1,140 @@
+"""DTN training through the core's trainer: f stays fixed, the losses and their ablations, evaluation."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+import torch
+from dtn_helpers import CLASSIFIER_WEIGHTS, SMALL, tiny_source, tiny_target
+
+from gan_core import GanModels, GanTrainer, LoadedData, Registry
+from gan_core.data import rendered
+from gan_core.data.memory import InMemoryDataset
+from gan_core.errors import ConfigError
+from gan_core.testing import tiny_run_config
+from gan_core.variant import DataInfo
+from gan_plugin_dtn import DTN, DTNConfig
+from gan_plugin_dtn.data import SOURCE
+
+
+def two_domains() -> LoadedData:
+    source, target = tiny_source(64), tiny_target(64)
+    source_data = LoadedData(InMemoryDataset(source.images), DataInfo(shape=(3, 32, 32), kind="image"))
+    return LoadedData(InMemoryDataset(target.images), DataInfo(shape=(1, 32, 32), kind="image"), {SOURCE: source_data})
+
+
+@attrs.frozen
+class Built:
+    models: GanModels
+    initial: dict[str, dict[str, torch.Tensor]]  # "f", "g", "discriminator" -> state at build time
+
+
+def snapshot(module: torch.nn.Module) -> dict[str, torch.Tensor]:
+    return {name: value.detach().clone() for name, value in module.state_dict().items()}
+
+
+def recording() -> tuple[Any, list[Built]]:
+    """DTN with a builder that keeps what it built, and its state before training."""
+    built: list[Built] = []
+
+    def build(config: DTNConfig, data: DataInfo) -> GanModels:
+        models = DTN.build(config, data)
+        G = models.generator
+        initial = {"f": snapshot(G.f), "g": snapshot(G.g), "discriminator": snapshot(models.discriminator)}
+        built.append(Built(models, initial))
+        return models
+
+    return attrs.evolve(DTN, build=build), built
+
+
+def train(tmp_path: Path, steps: int = 3, **overrides: Any) -> tuple[Built, list[dict[str, Any]]]:
+    variant, built = recording()
+    config = tiny_run_config(DTN, **{**SMALL, "train.eval_every": 0, "train.steps": steps, **overrides})
+    GanTrainer(variant, config, tmp_path / "run", data=two_domains()).fit()
+    lines = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    return built[-1], lines
+
+
+def test_f_is_not_updated_by_training(tmp_path: Path) -> None:
+    built, _ = train(tmp_path, steps=4)
+    generator = built.models.generator
+    after = snapshot(generator.f)
+    assert after.keys() == built.initial["f"].keys()
+    assert any("running_mean" in name for name in after)  # batch-norm buffers are compared too
+    for name, value in built.initial["f"].items():
+        assert torch.equal(after[name], value), f"f's {name} changed during DTN training"
+    g_after = snapshot(generator.g)
+    assert any(not torch.equal(g_after[k], v) for k, v in built.initial["g"].items())  # g did train
+    assert not any(p.requires_grad for p in generator.f.parameters())
+
+
+def test_every_loss_of_the_paper_is_logged(tmp_path: Path) -> None:
+    _, lines = train(tmp_path, gamma=0.1)
+    keys = set(lines[-1])
+    assert {"d_loss", "g_loss", "loss_gang", "loss_const", "loss_tid", "loss_tv"} <= keys
+    for line in lines:
+        weighted = line["loss_gang"] + 15 * line["loss_const"] + 15 * line["loss_tid"] + 0.1 * line["loss_tv"]
+        assert line["g_loss"] == pytest.approx(weighted, rel=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "absent"),
+    [
+        ({"alpha": 0.0}, {"loss_const"}),
+        ({"beta": 0.0}, {"loss_tid"}),
+        ({"adversarial": False}, {"d_loss", "loss_gang"}),
+    ],
+)
+def test_ablations_drop_their_terms(tmp_path: Path, overrides: dict[str, Any], absent: set[str]) -> None:
+    _, lines = train(tmp_path, steps=2, **overrides)
+    assert absent.isdisjoint(lines[-1]) and "g_loss" in lines[-1]
+    assert "loss_tv" not in lines[-1]  # gamma = 0 by default, as in the paper's digit experiments
+
+
+def test_without_l_d_the_discriminator_never_moves(tmp_path: Path) -> None:
+    built, _ = train(tmp_path, adversarial=False)
+    for name, value in snapshot(built.models.discriminator).items():
+        assert torch.equal(value, built.initial["discriminator"][name]), name
+
+
+def test_a_config_that_trains_nothing_is_refused() -> None:
+    with pytest.raises(ConfigError, match="adversarial"):
+        DTNConfig(adversarial=False, alpha=0.0, beta=0.0)
+
+
+def test_training_without_a_pretrained_f_is_refused(tmp_path: Path) -> None:
+    config = tiny_run_config(DTN, **{**SMALL, "f_weights": str(tmp_path / "none.safetensors"), "train.eval_every": 0})
+    with pytest.raises(ConfigError, match="f is not pretrained"):
+        GanTrainer(DTN, config, tmp_path / "run", data=two_domains()).fit()
+
+
+@pytest.fixture
+def small_rendered(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A registered rendered-digits set of 300 (held-out: 30), so that real loading stays fast."""
+    monkeypatch.setattr(rendered, "DEFAULT_SIZE", 300)
+    rendered.cached_render.cache_clear()
+    yield
+    rendered.cached_render.cache_clear()
+
+
+def test_transfer_accuracy_is_logged_during_training(tmp_path: Path, registry: Registry, small_rendered: None) -> None:
+    config = tiny_run_config(
+        DTN,
+        **{
+            **SMALL,
+            "classifier_weights": str(CLASSIFIER_WEIGHTS),
+            "train.data_root": str(tmp_path / "data"),
+            "train.steps": 2,
+            "train.eval_every": 1,
+        },
+    )
+    GanTrainer(DTN, config, tmp_path / "run", registry=registry).fit()
+    lines = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    accuracies = [line["eval/transfer_accuracy"] for line in lines if "eval/transfer_accuracy" in line]
+    assert len(accuracies) == 2 and all(0.0 <= value <= 1.0 for value in accuracies)
+    assert (tmp_path / "run" / "samples" / "step_00000002.png").is_file()  # sources beside their transfers
