@@ -17,7 +17,17 @@ from gan_core.data.toy import load_toy
 from gan_core.registry import Registry
 from gan_core.variant import Variant
 
-CORE_DATASETS = {"ring8", "grid25", "mnist-5k", "mnist", "fashion-mnist", "cifar10", "svhn", "image-folder"}
+CORE_DATASETS = {
+    "ring8",
+    "grid25",
+    "mnist-5k",
+    "rendered-digits",
+    "mnist",
+    "fashion-mnist",
+    "cifar10",
+    "svhn",
+    "image-folder",
+}
 
 
 def variant_named(name: str) -> Variant:
