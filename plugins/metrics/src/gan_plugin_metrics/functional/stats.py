@@ -149,12 +149,6 @@ class FeatureStatistics:
             raise ConfigError("statistics", f"a covariance needs at least 2 samples, got {self._count}")
         return (self._scatter + self._scatter.T) / (2 * (self._count - 1))
 
-    def frechet_distance(self, other: FeatureStatistics) -> float:
-        """The Fréchet distance between the Gaussians fitted to these and to ``other``'s samples."""
-        from gan_plugin_metrics.functional.frechet import frechet_distance
-
-        return frechet_distance(self.mean, self.covariance, other.mean, other.covariance)
-
     # --- saving and gathering ----------------------------------------------------------------------
 
     def state_dict(self) -> dict[str, Tensor]:
