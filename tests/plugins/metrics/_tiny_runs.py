@@ -77,17 +77,20 @@ class _Loss:
         return None
 
 
+def _models(generator: nn.Module, discriminator: nn.Module, lr: float) -> GanModels:
+    return GanModels(
+        generator,
+        discriminator,
+        _Loss(),
+        torch.optim.Adam(generator.parameters(), lr=lr),
+        torch.optim.Adam(discriminator.parameters(), lr=lr),
+    )
+
+
 def _builder(conditional: bool) -> Callable[[TinyConfig, DataInfo], GanModels]:
     def build(config: TinyConfig, info: DataInfo) -> GanModels:
         generator = _Generator(config.latent_dim, info.shape, info.num_classes if conditional else None)
-        discriminator = _Discriminator(info.shape)
-        return GanModels(
-            generator,
-            discriminator,
-            _Loss(),
-            torch.optim.Adam(generator.parameters(), lr=config.lr),
-            torch.optim.Adam(discriminator.parameters(), lr=config.lr),
-        )
+        return _models(generator, _Discriminator(info.shape), config.lr)
 
     return build
 
@@ -110,14 +113,7 @@ class _Translator(nn.Module):
 
 def _translate_build(config: TinyConfig, info: DataInfo) -> GanModels:
     generator = _Translator(info.extra["source"].shape[0], info.shape[0])
-    discriminator = _Discriminator(info.shape)
-    return GanModels(
-        generator,
-        discriminator,
-        _Loss(),
-        torch.optim.Adam(generator.parameters(), lr=config.lr),
-        torch.optim.Adam(discriminator.parameters(), lr=config.lr),
-    )
+    return _models(generator, _Discriminator(info.shape), config.lr)
 
 
 def _translate_step(ctx: StepContext) -> dict[str, Tensor]:

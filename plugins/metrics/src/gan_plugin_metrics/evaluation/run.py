@@ -174,6 +174,17 @@ def _write_json(record: dict[str, Any], path: Path) -> None:
         partial.unlink(missing_ok=True)
 
 
+def _finish(record: dict[str, Any], run_dir: Path, started: float, *, write: bool) -> Path | None:
+    """Stamp ``record`` with its time and duration; write it as ``RUN_DIR/metrics.json`` if asked."""
+    record["created"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    record["wall_s"] = round(time.perf_counter() - started, 3)
+    if not write:
+        return None
+    path = run_dir / METRICS_FILE
+    _write_json(record, path)
+    return path
+
+
 def _positive(value: int, field: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise ConfigError(field, f"must be an integer > 0, got {value!r}")
@@ -219,14 +230,8 @@ def _evaluate_translation(
         "step": ctx.step,
         "metrics": results,
         "measure": f"{run.variant.name}'s own (Variant.evaluate)",
-        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "wall_s": round(time.perf_counter() - started, 3),
     }
-    path = None
-    if write and accelerator.is_main_process:
-        path = run_dir / METRICS_FILE
-        _write_json(record, path)
-    return Evaluation(results, record, path)
+    return Evaluation(results, record, _finish(record, run_dir, started, write=write and accelerator.is_main_process))
 
 
 def evaluate_run(
@@ -377,11 +382,5 @@ def evaluate_run(
         "real_statistics": {"cache": str(cache.path(key)) if cache is not None else None, "cache_hit": cache_hit},
         "processes": processes.world,
         "versions": _versions(extractor),
-        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "wall_s": round(time.perf_counter() - started, 3),
     }
-    path = None
-    if write and processes.main:
-        path = run_dir / METRICS_FILE
-        _write_json(record, path)
-    return Evaluation(results, record, path)
+    return Evaluation(results, record, _finish(record, run_dir, started, write=write and processes.main))
