@@ -305,6 +305,32 @@ def test_sample_label_out_of_range(cli: Any, image_run: Path, tmp_path: Path) ->
     )
 
 
+def test_sample_several_labels(cli: Any, image_run: Path, tmp_path: Path) -> None:
+    samples = sample(cli, image_run, tmp_path / "x.npy", "--n", "7", "--label", "0,1,2")
+    assert samples.shape == (7, 1, 8, 8)
+
+
+@pytest.mark.parametrize(
+    ("label", "fragments"),
+    [
+        ("1,9", ["--label: must be in [0, 3], got 9"]),
+        ("a", ["--label", "separated by commas", "'a'"]),
+        ("1,", ["--label"]),
+    ],
+)
+def test_sample_bad_label_lists(cli: Any, image_run: Path, tmp_path: Path, label: str, fragments: list[str]) -> None:
+    one_line_error(cli("sample", image_run, "--out", tmp_path / "x.npy", "--label", label), *fragments)
+
+
+def test_grid_labels_blocks() -> None:
+    from gan_core.sampling import grid_labels
+
+    assert grid_labels(7, 10, (0, 1, 2)).tolist() == [0, 0, 0, 1, 1, 1, 2]
+    assert grid_labels(4, 10, 7).tolist() == [7, 7, 7, 7]
+    assert grid_labels(5, 3).tolist() == [0, 1, 2, 0, 1]
+    assert grid_labels(5, None, (1,)) is None
+
+
 def test_sample_from_something_that_is_not_a_run(cli: Any, tmp_path: Path) -> None:
     one_line_error(cli("sample", tmp_path, "--out", tmp_path / "x.npy"), "not a run directory")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from pathlib import Path
 
 import attrs
@@ -25,13 +26,19 @@ def sample_latent(n: int, latent_dim: int, seed: int, device: torch.device | str
     return torch.randn(n, latent_dim, generator=generator).to(device)
 
 
-def grid_labels(n: int, num_classes: int | None, label: int | None = None) -> Tensor | None:
-    """Labels for conditional samples: one class throughout, or the classes in turn (a row each)."""
+def grid_labels(n: int, num_classes: int | None, labels: Sequence[int] | int | None = None) -> Tensor | None:
+    """Labels for conditional samples: the classes in turn when ``labels`` is ``None``; otherwise the
+    given classes in equal consecutive blocks (``--label 0,1,2`` with ``--n 30``: ten 0s, ten 1s,
+    ten 2s), so that a grid shows each requested class together."""
     if num_classes is None:
         return None
-    if label is not None:
-        return torch.full((n,), label, dtype=torch.long)
-    return torch.arange(n) % num_classes
+    if labels is None:
+        return torch.arange(n) % num_classes
+    chosen = torch.tensor([labels] if isinstance(labels, int) else list(labels), dtype=torch.long)
+    if chosen.numel() == 0:
+        raise ValueError("labels must name at least one class")
+    per_class = -(-n // chosen.numel())  # ceil(n / k)
+    return chosen.repeat_interleave(per_class)[:n]
 
 
 @torch.no_grad()

@@ -210,9 +210,7 @@ def _data_for(
         raise _fail(variant, "the variant is conditional (Variant.conditional=True): set num_classes in the kit")
     if variant.source is not None:
         if source_shape is None:
-            raise _fail(
-                variant, f"the variant translates a {variant.source!r} data set: set source_shape in the kit"
-            )
+            raise _fail(variant, f"the variant translates a {variant.source!r} data set: set source_shape in the kit")
         source = synthetic_data(source_shape, num_classes=num_classes, seed=1)
         data = LoadedData(data.dataset, data.info, extra={variant.source: source})
     return data

@@ -6,7 +6,7 @@ import json
 import os
 import sys
 import time
-from argparse import ArgumentParser, Namespace
+from argparse import ArgumentParser, ArgumentTypeError, Namespace
 from pathlib import Path
 
 from gan_core.cli.commands import CommandSpec
@@ -124,7 +124,20 @@ def _sample_arguments(parser: ArgumentParser) -> None:
         "--out", type=Path, required=True, help="FILE.png (a grid or scatter plot) or FILE.npy (raw samples)"
     )
     parser.add_argument("--seed", type=int, default=0, help="noise seed; the same seed gives the same samples")
-    parser.add_argument("--label", type=int, help="class to draw, for conditional variants")
+    parser.add_argument(
+        "--label",
+        type=_label_list,
+        metavar="K[,K...]",
+        help="classes to draw, for conditional variants: 7, or 0,1,2 for equal blocks of each (default: all in turn)",
+    )
+
+
+def _label_list(text: str) -> tuple[int, ...]:
+    """``"7"`` or ``"0,1,2"``; argparse turns a bad one into a one-line usage error (exit code 2)."""
+    try:
+        return tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise ArgumentTypeError(f"class numbers separated by commas (7 or 0,1,2), got {text!r}") from None
 
 
 def _sample_run(args: Namespace) -> int:
@@ -146,8 +159,9 @@ def _sample_run(args: Namespace) -> int:
         raise ConfigError("--label", f"{run.variant.name} is unconditional; --label needs a conditional variant")
     if run.variant.conditional:
         classes = run.data_info.num_classes or 0
-        if args.label is not None and not 0 <= args.label < classes:
-            raise ConfigError("--label", f"must be in [0, {classes - 1}], got {args.label}")
+        outside = [label for label in args.label or () if not 0 <= label < classes]
+        if outside:
+            raise ConfigError("--label", f"must be in [0, {classes - 1}], got {outside[0]}")
         labels = grid_labels(args.n, classes, args.label)
     z = sample_latent(args.n, run.latent_dim, seed=args.seed)
     samples = generate(run.generator, z, labels)
