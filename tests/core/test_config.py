@@ -221,6 +221,7 @@ def test_ambiguous_bare_key() -> None:
         ("train.seed=-1", "train.seed: must be >= 0, got -1"),
         ("sample_every=-1", "train.sample_every: must be >= 0, got -1"),
         ("mixed_precision=fp8", "train.mixed_precision: must be 'no', 'fp16' or 'bf16', got 'fp8'"),
+        ("lr_decay=cosine", "train.lr_decay: must be 'none' or 'linear', got 'cosine'"),
         ("hidden=0", "model.hidden: must be > 0, got 0"),
         ("lr=-0.1", "model.lr: must be > 0, got -0.1"),
     ],

@@ -16,7 +16,7 @@ from core_helpers import image_data, tiny_config
 from PIL import Image
 from safetensors.torch import load_file
 
-from gan_core import ConfigError, GanTrainer, LoadedData, TrainResult
+from gan_core import ConfigError, GanTrainer, LoadedData, TrainResult, alternating_step
 from gan_core.config import load_run_config, resolve_config
 from gan_core.data import InMemoryDataset
 from gan_core.errors import RunDirectoryError
@@ -323,3 +323,42 @@ def test_toy_value_range_holds_every_training_point() -> None:
         low, high = loaded.info.value_range
         points = loaded.dataset.x  # type: ignore[attr-defined]
         assert bool(((points >= low) & (points <= high)).all()), name
+
+
+# --- learning-rate decay -------------------------------------------------------------------------
+
+
+def test_linear_decay_reaches_zero_at_the_last_step(fit: Any, tmp_path: Path) -> None:
+    seen: list[tuple[float, float]] = []
+
+    def recording(ctx: Any) -> dict[str, torch.Tensor]:
+        seen.append((ctx.g_optimizer.param_groups[0]["lr"], ctx.d_optimizer.param_groups[0]["lr"]))
+        return alternating_step(ctx)
+
+    fit(tmp_path / "run", variant=attrs.evolve(TINY, name="rec", step=recording), steps=4, lr_decay="linear")
+    base = seen[0][0]
+    assert [g for g, _ in seen] == pytest.approx([base * f for f in (1.0, 0.75, 0.5, 0.25)])
+    assert [d for _, d in seen] == pytest.approx([g for g, _ in seen])
+
+
+def test_no_decay_keeps_the_rate(fit: Any, tmp_path: Path) -> None:
+    seen: list[float] = []
+
+    def recording(ctx: Any) -> dict[str, torch.Tensor]:
+        seen.append(ctx.g_optimizer.param_groups[0]["lr"])
+        return alternating_step(ctx)
+
+    fit(tmp_path / "run", variant=attrs.evolve(TINY, name="rec", step=recording), steps=3)
+    assert len(set(seen)) == 1
+
+
+def test_resume_with_linear_decay_is_bit_for_bit(fit: Any, tmp_path: Path) -> None:
+    """The rate is a function of the step, not of the optimizer state a checkpoint restores."""
+    straight, split = tmp_path / "straight", tmp_path / "split"
+    fit(straight, steps=6, lr_decay="linear")
+    fit(split, steps=6, lr_decay="linear", checkpoint_every=3, keep_checkpoints=5)
+    shutil.rmtree(split / "checkpoints" / "step_00000006")
+    resumed = fit(split, steps=6, lr_decay="linear", resume=True)
+    assert resumed.start_step == 3
+    assert_same_weights(generator_weights(straight), generator_weights(split))
+    assert log_without_time(straight) == log_without_time(split)

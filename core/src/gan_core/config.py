@@ -88,6 +88,10 @@ class TrainConfig:
     steps: int = attrs.field(default=5000, validator=positive)
     batch_size: int = attrs.field(default=64, validator=positive)
     d_steps: int = attrs.field(default=1, validator=positive)  # k, Goodfellow et al. 2014 Alg. 1 (k=1)
+    # "linear": every optimizer's learning rate falls linearly from its configured value at step 0
+    # to zero at train.steps (Gulrajani et al. 2017's CIFAR-10 recipe); a function of the step alone,
+    # so resume stays exact. Resuming to a larger train.steps stretches the rest of the schedule.
+    lr_decay: str = attrs.field(default="none", validator=one_of("none", "linear"))
     seed: int = attrs.field(default=0, validator=non_negative)
     mixed_precision: str = attrs.field(default="no", validator=one_of("no", "fp16", "bf16"))
     log_every: int = attrs.field(default=10, validator=positive)

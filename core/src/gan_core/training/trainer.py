@@ -14,6 +14,7 @@ from accelerate import Accelerator
 from accelerate.state import AcceleratorState
 from accelerate.utils import DistributedType, set_seed
 from torch import Tensor
+from torch.optim import Optimizer
 from tqdm.auto import tqdm
 
 from gan_core.config import CONFIG_FILE_NAME, RunConfig, dump_config
@@ -64,6 +65,22 @@ class TrainResult:
     checkpoint: Path | None
     last_scalars: Mapping[str, float]
     loop_seconds: float
+
+
+class _LinearDecay:
+    """Sets each parameter group's learning rate to its configured value times a factor.
+
+    Groups are looked up on every call: loading a checkpoint replaces an optimizer's group dicts.
+    """
+
+    def __init__(self, *optimizers: Optimizer) -> None:
+        self._optimizers = optimizers
+        self._base = [[float(group["lr"]) for group in opt.param_groups] for opt in optimizers]
+
+    def set(self, factor: float) -> None:
+        for opt, bases in zip(self._optimizers, self._base, strict=True):
+            for group, base in zip(opt.param_groups, bases, strict=True):
+                group["lr"] = base * factor
 
 
 def _wrappers_add_nothing(accelerator: Accelerator) -> bool:
@@ -210,6 +227,8 @@ class GanTrainer:
         generator, discriminator, g_opt, d_opt = accelerator.prepare(
             models.generator, models.discriminator, models.g_optimizer, models.d_optimizer
         )
+        # the configured rates, before a checkpoint's (possibly decayed) ones replace them
+        schedule = _LinearDecay(models.g_optimizer, models.d_optimizer) if train.lr_decay == "linear" else None
         progress = _Progress()
         accelerator.register_for_checkpointing(progress)
         if checkpoint is not None:
@@ -312,6 +331,8 @@ class GanTrainer:
 
         for step in range(start_step, train.steps):
             ctx.step = step
+            if schedule is not None:
+                schedule.set(1.0 - step / train.steps)
             scalars = step_fn(ctx)
             for name, value in scalars.items():
                 sums[name] = sums[name] + value if name in sums else value.clone()
