@@ -84,3 +84,57 @@ def test_discriminator_is_ternary() -> None:
     D = TernaryDiscriminator(1, (8, 16, 32))
     assert D(torch.randn(6, 1, 32, 32)).shape == (6, 3)
     assert TernaryDiscriminator(3, (8, 16, 32))(torch.randn(2, 3, 32, 32)).shape == (2, 3)
+
+
+def averaged(decay: float = 0.9) -> TransferGenerator:
+    torch.manual_seed(0)
+    return TransferGenerator(DigitFeatures(3), FeatureDecoder(1, (32, 16, 8)), pretrained=True, average_decay=decay)
+
+
+def test_the_average_follows_the_ramped_decay() -> None:
+    """After one update the average sits (1 - min(decay, 2/11)) of the way towards g."""
+    G = averaged(0.9)
+    assert G.g_average is not None
+    before = [p.clone() for p in G.g_average.parameters()]
+    with torch.no_grad():
+        for p in G.g.parameters():
+            p.add_(1.0)
+    G.update_average()
+    step = 1.0 - 2.0 / 11.0
+    for old, new, live in zip(before, G.g_average.parameters(), G.g.parameters(), strict=True):
+        torch.testing.assert_close(new, old + step * (live - old))
+    assert int(G.average_updates) == 1
+    assert not any(p.requires_grad for p in G.g_average.parameters())
+
+
+def test_eval_mode_answers_with_the_average_and_training_with_g() -> None:
+    G = averaged()
+    with torch.no_grad():
+        for p in G.g.parameters():
+            p.mul_(2.0)
+    h = torch.randn(4, FEATURE_DIM)
+    G.train()
+    assert G.decoder() is G.g
+    G.eval()
+    assert G.decoder() is G.g_average
+    with G.live_weights():
+        assert G.decoder() is G.g
+    assert not torch.allclose(G(h), G.g(h))
+
+
+def test_batch_norm_statistics_are_copied_not_averaged() -> None:
+    G = averaged()
+    G.train()
+    G.g(torch.randn(16, FEATURE_DIM) * 3 + 1)  # moves g's running statistics
+    G.update_average()
+    assert G.g_average is not None
+    for average, live in zip(G.g_average.buffers(), G.g.buffers(), strict=True):
+        assert torch.equal(average, live)
+
+
+def test_no_average_by_default() -> None:
+    G = generator()
+    assert G.g_average is None and "average_updates" not in dict(G.named_buffers())
+    G.eval()
+    assert G.decoder() is G.g
+    G.update_average()  # a no-op, not an error

@@ -73,6 +73,14 @@ def test_f_is_not_updated_by_training(tmp_path: Path) -> None:
     assert not any(p.requires_grad for p in generator.f.parameters())
 
 
+def test_the_step_updates_the_weight_average(tmp_path: Path) -> None:
+    built, _ = train(tmp_path, steps=3, average_decay=0.5)
+    generator = built.models.generator
+    assert int(generator.average_updates) == 3
+    average = snapshot(generator.g_average)
+    assert any(not torch.equal(average[k], v) for k, v in built.initial["g"].items())
+
+
 def test_every_loss_of_the_paper_is_logged(tmp_path: Path) -> None:
     _, lines = train(tmp_path, gamma=0.1)
     keys = set(lines[-1])
@@ -122,7 +130,10 @@ def small_rendered(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     rendered.cached_render.cache_clear()
 
 
-def test_transfer_accuracy_is_logged_during_training(tmp_path: Path, registry: Registry, small_rendered: None) -> None:
+@pytest.mark.parametrize("average_decay", [0.0, 0.9])
+def test_transfer_accuracy_is_logged_during_training(
+    tmp_path: Path, registry: Registry, small_rendered: None, average_decay: float
+) -> None:
     config = tiny_run_config(
         DTN,
         **{
@@ -131,10 +142,13 @@ def test_transfer_accuracy_is_logged_during_training(tmp_path: Path, registry: R
             "train.data_root": str(tmp_path / "data"),
             "train.steps": 2,
             "train.eval_every": 1,
+            "average_decay": average_decay,
         },
     )
     GanTrainer(DTN, config, tmp_path / "run", registry=registry).fit()
     lines = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
     accuracies = [line["eval/transfer_accuracy"] for line in lines if "eval/transfer_accuracy" in line]
     assert len(accuracies) == 2 and all(0.0 <= value <= 1.0 for value in accuracies)
+    live = [line["eval/transfer_accuracy_live"] for line in lines if "eval/transfer_accuracy_live" in line]
+    assert len(live) == (2 if average_decay else 0)  # g's own accuracy beside its average's
     assert (tmp_path / "run" / "samples" / "step_00000002.png").is_file()  # sources beside their transfers

@@ -55,6 +55,11 @@ class DTNConfig:
     lr: float = attrs.field(default=1e-3, validator=positive)
     beta1: float = attrs.field(default=0.5, validator=in_range(0.0, 1.0, high_open=True))
     beta2: float = attrs.field(default=0.999, validator=in_range(0.0, 1.0, high_open=True))
+    #: decay of the moving average of g's weights that answers in eval mode (grids, evaluation,
+    #: `gan transfer`; evaluation then also logs g's own accuracy as transfer_accuracy_live); 0: no
+    #: average. Not in the paper (Yazici et al. 2019 average GAN generators): 0.99 over 5 seeds of
+    #: 600 steps did not beat g itself on the offline pair (docs/results.md), so it is off by default
+    average_decay: float = attrs.field(default=0.0, validator=in_range(0.0, 1.0, high_open=True))
     #: held-out source images scored at each evaluation (the paper scores the whole SVHN test set)
     eval_images: int = attrs.field(default=2000, validator=positive)
 

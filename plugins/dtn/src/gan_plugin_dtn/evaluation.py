@@ -17,7 +17,7 @@ from torch import Tensor, nn
 from gan_core.registry import Registry
 from gan_plugin_dtn.config import DTNConfig
 from gan_plugin_dtn.data import source_split
-from gan_plugin_dtn.networks import DigitClassifier, match_channels
+from gan_plugin_dtn.networks import DigitClassifier, TransferGenerator, match_channels
 from gan_plugin_dtn.pretrain import default_weights_path, load_classifier
 
 if TYPE_CHECKING:
@@ -96,7 +96,13 @@ def evaluate_transfer(ctx: EvalContext) -> dict[str, float]:
     images, labels = heldout_source(config, registry, ctx.config.train.data_root)
     classifier = evaluation_classifier(config).to(ctx.accelerator.device)
     accuracy = float((classify(classifier, transfer(ctx.generator, images)) == labels).float().mean())
-    return {"transfer_accuracy": accuracy}
+    results = {"transfer_accuracy": accuracy}
+    generator = ctx.generator
+    if isinstance(generator, TransferGenerator) and generator.g_average is not None:
+        with generator.live_weights():  # what g itself reaches, beside its average
+            live = transfer(generator, images)
+        results["transfer_accuracy_live"] = float((classify(classifier, live) == labels).float().mean())
+    return results
 
 
 def evaluate_run(run_dir: Path | str, registry: Registry | None = None, images: int | None = None) -> dict[str, float]:

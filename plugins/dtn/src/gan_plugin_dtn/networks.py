@@ -15,8 +15,10 @@
 
 from __future__ import annotations
 
+import copy
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import torch
 from einops import rearrange
@@ -123,10 +125,14 @@ class TransferGenerator(nn.Module):
     checkpoint, so a run directory works without the original weight file.
     """
 
-    def __init__(self, f: DigitFeatures, g: FeatureDecoder, *, pretrained: bool, origin: str = "") -> None:
+    def __init__(
+        self, f: DigitFeatures, g: FeatureDecoder, *, pretrained: bool, origin: str = "", average_decay: float = 0.0
+    ) -> None:
         super().__init__()
         if f.feature_dim != g.feature_dim:
             raise ValueError(f"f gives {f.feature_dim}-d features but g reads {g.feature_dim}-d ones")
+        if not 0.0 <= average_decay < 1.0:
+            raise ValueError(f"average_decay must be in [0, 1), got {average_decay}")
         self.origin = origin  # where f's weights came from, for messages
         self.f = f
         self.g = g
@@ -134,6 +140,13 @@ class TransferGenerator(nn.Module):
         self.register_buffer("pretrained", torch.tensor(pretrained))
         self.f.requires_grad_(False)
         self.f.eval()
+        # an exponential moving average of g's weights (Yazici et al. 2019), which answers in eval mode
+        self.average_decay = average_decay
+        self.g_average: FeatureDecoder | None = None
+        if average_decay:
+            self.g_average = copy.deepcopy(g).requires_grad_(False)
+            self.register_buffer("average_updates", torch.zeros((), dtype=torch.long))
+        self._live = False
 
     def train(self, mode: bool = True) -> TransferGenerator:
         super().train(mode)
@@ -144,8 +157,38 @@ class TransferGenerator(nn.Module):
         """``f(x)``; gradients flow through it to ``x`` (for ``L_CONST``) but never into ``f``."""
         return self.f(x)
 
+    def decoder(self) -> FeatureDecoder:
+        """``g`` while training; the weight average, when there is one, in eval mode."""
+        if self.g_average is None or self.training or self._live:
+            return self.g
+        return self.g_average
+
     def forward(self, x: Tensor, y: Tensor | None = None) -> Tensor:
-        return self.g(x if x.dim() == 2 else self.encode(x))
+        return self.decoder()(x if x.dim() == 2 else self.encode(x))
+
+    @torch.no_grad()
+    def update_average(self) -> None:
+        """One step of the average, after each update of ``g``. The decay ramps up as
+        ``min(decay, (1 + t) / (10 + t))`` so that the random initial weights fade within a short run;
+        batch-norm statistics are copied, not averaged."""
+        if self.g_average is None:
+            return
+        self.average_updates += 1
+        t = float(self.average_updates)
+        decay = min(self.average_decay, (1.0 + t) / (10.0 + t))
+        for average, live in zip(self.g_average.parameters(), self.g.parameters(), strict=True):
+            average.lerp_(live, 1.0 - decay)
+        for average, live in zip(self.g_average.buffers(), self.g.buffers(), strict=True):
+            average.copy_(live)
+
+    @contextmanager
+    def live_weights(self) -> Iterator[None]:
+        """Answer with ``g`` itself in eval mode too (to measure what the average adds)."""
+        self._live = True
+        try:
+            yield
+        finally:
+            self._live = False
 
 
 class TernaryDiscriminator(nn.Module):

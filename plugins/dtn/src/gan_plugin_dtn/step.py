@@ -83,6 +83,7 @@ def dtn_step(ctx: StepContext) -> Mapping[str, Tensor]:
     ctx.g_optimizer.zero_grad(set_to_none=True)
     ctx.backward(g_loss)
     ctx.g_optimizer.step()
+    bare.update_average()
     scalars["g_loss"] = g_loss.detach()
     scalars.update({f"loss_{name}": value.detach() for name, (_, value) in terms.items()})
     return scalars
