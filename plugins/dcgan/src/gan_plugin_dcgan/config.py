@@ -1,0 +1,44 @@
+"""Hyperparameters of DCGAN, each traced to Radford, Metz and Chintala (ICLR 2016) or to a measurement.
+
+Section numbers refer to the paper ("Unsupervised Representation Learning with Deep Convolutional
+Generative Adversarial Networks", arXiv:1511.06434); section 4 lists the training details.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from gan_core.backbones import NORMS
+from gan_core.config import in_range, one_of, positive
+
+LOSSES = ("non-saturating", "minimax")
+LATENT_DISTRIBUTIONS = ("uniform", "normal")
+
+
+@attrs.frozen(kw_only=True)
+class DCGANConfig:
+    """DCGAN's networks and optimiser. The layout (strided convolutions, batch norm, ReLU/LeakyReLU,
+    tanh) is fixed by the paper's section 3 and built by :mod:`gan_core.backbones`; what is left to
+    configure is the size of the networks and the training details of section 4.
+
+    ``g_width`` and ``d_width`` are the channels of the layer next to the image; they double at each
+    halving of the resolution (the paper's 64x64 LSUN generator, 1024-512-256-128, is width 128).
+    The default 32 is a measurement, not the paper: on two CPU cores it is the width at which
+    ``gan train dcgan`` on 28x28 MNIST gets enough steps in the wall clock of ``gan train vanilla``
+    to draw every digit class (docs/theory/dcgan.md).
+    """
+
+    latent_dim: int = attrs.field(default=100, validator=positive)  # Fig. 1: "100 dimensional ... Z"
+    # Fig. 1 draws z from a uniform distribution; the core samples N(0, I), which the generator maps
+    # to U(-1, 1) exactly by the normal CDF (``"normal"`` skips that: the common modern practice)
+    latent_distribution: str = attrs.field(default="uniform", validator=one_of(*LATENT_DISTRIBUTIONS))
+    g_width: int = attrs.field(default=32, validator=positive)  # measured here (see the class docstring)
+    d_width: int = attrs.field(default=32, validator=positive)
+    norm: str = attrs.field(default="batch", validator=one_of(*NORMS))  # sec. 3: batch norm in both networks
+    leaky_slope: float = attrs.field(default=0.2, validator=in_range(0.0, 1.0, high_open=True))  # sec. 4
+    init_std: float = attrs.field(default=0.02, validator=positive)  # sec. 4: weights from N(0, 0.02)
+    # the paper's code trains G to maximise log D(G(z)), the non-saturating loss of Goodfellow et al.
+    loss: str = attrs.field(default="non-saturating", validator=one_of(*LOSSES))
+    lr: float = attrs.field(default=2e-4, validator=positive)  # sec. 4: "0.001 to be too high, using 0.0002"
+    beta1: float = attrs.field(default=0.5, validator=in_range(0.0, 1.0, high_open=True))  # sec. 4: 0.9 oscillated
+    beta2: float = attrs.field(default=0.999, validator=in_range(0.0, 1.0, high_open=True))  # Adam's, unchanged
