@@ -1,0 +1,26 @@
+"""Wasserstein GAN (Arjovsky et al. 2017) and WGAN-GP (Gulrajani et al. 2017) as a gan-core plugin."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("gan-plugin-wgan")
+except PackageNotFoundError:  # pragma: no cover
+    __version__ = "0.0.0"
+
+from gan_plugin_wgan.config import WganConfig, resolve
+from gan_plugin_wgan.losses import WassersteinGPLoss, WassersteinLoss, gradient_penalty
+from gan_plugin_wgan.plugin import WGAN, build
+from gan_plugin_wgan.step import clip_weights_, wgan_step
+
+__all__ = [
+    "WGAN",
+    "WassersteinGPLoss",
+    "WassersteinLoss",
+    "WganConfig",
+    "__version__",
+    "build",
+    "clip_weights_",
+    "gradient_penalty",
+    "resolve",
+    "wgan_step",
+]

@@ -1,0 +1,63 @@
+"""The toy-modes benchmark end to end on a few steps: two configs, one seed, two worker processes.
+
+It trains through the installed plugins (vanilla and wgan), as the integration session installs them;
+the numbers are meaningless at this length, the plumbing is what is tested.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+
+pytest.importorskip("gan_plugin_vanilla")
+pytest.importorskip("gan_plugin_wgan")
+
+
+def _load_benchmark(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    # spawned workers import the module by name, so benchmarks/ must be on the path they inherit
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    spec = importlib.util.spec_from_file_location("toy_modes", BENCHMARKS / "toy_modes.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "toy_modes", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_sweep_writes_json_and_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bench = _load_benchmark(monkeypatch)
+    out = tmp_path / "toy"
+    argv = ["--configs", "wgan-gp", "vanilla-ns", "--datasets", "ring8", "--seeds", "3"]
+    assert bench.main([*argv, "--jobs", "2", "--steps", "2", "--out", str(out)]) == 0
+    report = json.loads(out.with_suffix(".json").read_text())
+    runs = report["runs"]
+    assert sorted((r["config"], r["seed"]) for r in runs) == [("vanilla-ns", 3), ("wgan-gp", 3)]
+    for run in runs:
+        assert run["num_modes"] == 8 and 0 <= run["modes_captured"] <= 8
+        assert 0.0 <= run["high_quality_fraction"] <= 1.0 and run["wall_s"] > 0 and run["steps"] == 2
+    assert {(row["config"], row["dataset"]) for row in report["summary"]} == {
+        ("wgan-gp", "ring8"),
+        ("vanilla-ns", "ring8"),
+    }
+    table = out.with_suffix(".md").read_text()
+    assert "PacGAN4 (PacGAN Table 1, published) | ring8 | 7.8 | 95.9%" in table
+    assert "| wgan-gp | ring8 |" in table and "grid25" not in table
+
+
+def test_summary_is_mean_and_std_over_seeds(monkeypatch: pytest.MonkeyPatch) -> None:
+    bench = _load_benchmark(monkeypatch)
+    runs = [
+        bench.RunResult("wgan-gp", "grid25", seed, 10, modes, 25, hq, 1.0, 1.0)
+        for seed, modes, hq in [(0, 25, 0.9), (1, 23, 0.8), (2, 24, 1.0)]
+    ]
+    (row,) = bench.summarise(runs)
+    assert row["modes_mean"] == pytest.approx(24.0) and row["modes_std"] == pytest.approx(1.0)
+    assert row["hq_mean"] == pytest.approx(0.9) and row["hq_std"] == pytest.approx(0.1)
+    assert row["all_modes_runs"] == 1 and row["seeds"] == [0, 1, 2]
+    assert "| wgan-gp | grid25 | 24.0 ± 1.0 of 25 | 90.0% ± 10.0 | 1 of 3 |" in bench.markdown([row])
