@@ -8,7 +8,16 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
 from gan_core.cli.commands import CommandSpec
-from gan_core.config import RunConfig, TrainConfig, in_range, non_negative, one_of, positive, resolve_config
+from gan_core.config import (
+    RunConfig,
+    TrainConfig,
+    in_range,
+    layer_sizes,
+    non_negative,
+    one_of,
+    positive,
+    resolve_config,
+)
 from gan_core.data.registry import DataOptions, DatasetSpec, LoadedData
 from gan_core.errors import ConfigError, GanError, PluginError, UnknownNameError
 from gan_core.hookspecs import hookimpl
@@ -52,6 +61,7 @@ __all__ = [
     "get_registry",
     "hookimpl",
     "in_range",
+    "layer_sizes",
     "non_negative",
     "one_of",
     "positive",

@@ -48,6 +48,12 @@ def non_negative(_: Any, attribute: attrs.Attribute, value: float) -> None:  # t
         raise ConfigError(attribute.name, f"must be >= 0, got {value!r}")
 
 
+def layer_sizes(_: Any, attribute: attrs.Attribute, value: tuple[int, ...]) -> None:  # type: ignore[type-arg]
+    """Reject an empty list of hidden-layer widths, or one with a width that is not positive."""
+    if not value or any(size <= 0 for size in value):
+        raise ConfigError(attribute.name, f"must be a non-empty list of positive layer sizes, got {list(value)!r}")
+
+
 def in_range(low: float, high: float, *, low_open: bool = False, high_open: bool = False) -> Any:
     """An attrs validator for ``low <= value <= high`` (either end optionally open)."""
     left, right = ("(" if low_open else "["), (")" if high_open else "]")

@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import attrs
 
 from gan_core.backbones import NORMS
-from gan_core.config import in_range, one_of, positive
-from gan_core.errors import ConfigError
+from gan_core.config import in_range, layer_sizes, one_of, positive
 from gan_plugin_cgan.conditioning import MODES
 from gan_plugin_vanilla.losses import LOSS_CLASSES
 
 BACKBONES = ("conv", "mlp")
-
-
-def _layer_sizes(_: Any, attribute: attrs.Attribute, value: tuple[int, ...]) -> None:  # type: ignore[type-arg]
-    if not value or any(size <= 0 for size in value):
-        raise ConfigError(attribute.name, f"must be a non-empty list of positive layer sizes, got {list(value)!r}")
 
 
 @attrs.frozen(kw_only=True)
@@ -43,8 +35,8 @@ class CGANConfig:
     d_norm: str = attrs.field(default="batch", validator=one_of(*NORMS))  # conv backbone only (DCGAN)
     # mlp backbone: vanilla's MNIST MLPs (the paper's 200+1000 -> 1200 units G and maxout D are
     # replaced by plain layers of similar size; docs/theory/cgan.md)
-    g_hidden: tuple[int, ...] = attrs.field(default=(256, 512, 1024), validator=_layer_sizes)
-    d_hidden: tuple[int, ...] = attrs.field(default=(1024, 512, 256), validator=_layer_sizes)
+    g_hidden: tuple[int, ...] = attrs.field(default=(256, 512, 1024), validator=layer_sizes)
+    d_hidden: tuple[int, ...] = attrs.field(default=(1024, 512, 256), validator=layer_sizes)
     leaky_slope: float = attrs.field(default=0.2, validator=in_range(0.0, 1.0, high_open=True))
     dropout: float = attrs.field(default=0.5, validator=in_range(0.0, 1.0, high_open=True))  # MLP D; the paper: 0.5
     loss: str = attrs.field(default="non-saturating", validator=one_of(*LOSS_CLASSES))  # Goodfellow et al., sec. 3

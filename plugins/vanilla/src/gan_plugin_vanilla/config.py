@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import attrs
 
-from gan_core.config import in_range, one_of, positive
-from gan_core.errors import ConfigError
+from gan_core.config import in_range, layer_sizes, one_of, positive
 
 LOSSES = ("non-saturating", "minimax")
 OPTIMIZERS = ("adam", "sgd")
-
-
-def _layer_sizes(_: Any, attribute: attrs.Attribute, value: tuple[int, ...]) -> None:  # type: ignore[type-arg]
-    if not value or any(size <= 0 for size in value):
-        raise ConfigError(attribute.name, f"must be a non-empty list of positive layer sizes, got {list(value)!r}")
 
 
 @attrs.frozen(kw_only=True)
@@ -25,8 +17,8 @@ class VanillaConfig:
     practice for MLP GANs too. Goodfellow et al. trained with SGD + momentum (``optimizer = "sgd"``)."""
 
     latent_dim: int = attrs.field(default=100, validator=positive)  # 100-d noise, as in the paper's code
-    g_hidden: tuple[int, ...] = attrs.field(default=(256, 512, 1024), validator=_layer_sizes)
-    d_hidden: tuple[int, ...] = attrs.field(default=(1024, 512, 256), validator=_layer_sizes)
+    g_hidden: tuple[int, ...] = attrs.field(default=(256, 512, 1024), validator=layer_sizes)
+    d_hidden: tuple[int, ...] = attrs.field(default=(1024, 512, 256), validator=layer_sizes)
     leaky_slope: float = attrs.field(default=0.2, validator=in_range(0.0, 1.0, high_open=True))
     dropout: float = attrs.field(default=0.3, validator=in_range(0.0, 1.0, high_open=True))  # D only
     loss: str = attrs.field(default="non-saturating", validator=one_of(*LOSSES))  # paper, section 3

@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 
-from gan_core.config import in_range, one_of, positive
+from gan_core.config import in_range, layer_sizes, one_of, positive
 from gan_core.errors import ConfigError
 from gan_core.variant import DataInfo
 
@@ -36,11 +36,6 @@ POINTS_GP_LR = 1e-3
 PAPER_GP_WEIGHT, TOY_GP_WEIGHT = 10.0, 1.0
 #: the variant's default number of generator steps (train_defaults)
 DEFAULT_STEPS = 3000
-
-
-def _layer_sizes(_: Any, attribute: attrs.Attribute, value: tuple[int, ...]) -> None:  # type: ignore[type-arg]
-    if not value or any(size <= 0 for size in value):
-        raise ConfigError(attribute.name, f"must be a non-empty list of positive layer sizes, got {list(value)!r}")
 
 
 def _optional(validator: Any) -> Any:
@@ -71,7 +66,7 @@ class WganConfig:
     latent_dim: int | None = attrs.field(default=None, validator=_optional(positive))
     # MLP widths of both networks: Gulrajani et al.'s toy networks, 3 ReLU layers of 512 (narrower ones
     # left more samples between the grid's modes: 74% high quality at 256, 87% at 512; docs/theory/wgan.md)
-    hidden: tuple[int, ...] = attrs.field(default=(512, 512, 512), validator=_layer_sizes)
+    hidden: tuple[int, ...] = attrs.field(default=(512, 512, 512), validator=layer_sizes)
     width: int = attrs.field(default=64, validator=positive)  # conv: channels next to the image (DCGAN)
     # auto: none in an MLP (the toy script), layer norm in a conv critic with the penalty (Gulrajani et
     # al. sec. 4), batch norm in a conv critic with clipping (Arjovsky et al.'s DCGAN critic)
