@@ -8,9 +8,10 @@ import core_tiny
 import pytest
 import torch
 from accelerate import Accelerator
-from torch import nn
+from torch import Tensor, nn
 
 from gan_core.data import InMemoryDataset
+from gan_core.protocols import Loss
 from gan_core.training import BatchStream, StepContext, alternating_step, frozen
 from gan_core.variant import DataInfo
 
@@ -27,26 +28,30 @@ def data() -> InMemoryDataset:
     return InMemoryDataset(torch.randn(40, 2, generator=torch.Generator().manual_seed(1)))
 
 
-@pytest.mark.parametrize("plain", [False, True], ids=["accelerate-wrappers", "plain-backward"])
-@pytest.mark.parametrize("d_steps", [1, 3])
-def test_alternating_step_is_algorithm_1(d_steps: int, plain: bool) -> None:
-    generator, discriminator = models()
-    g_copy, d_copy = copy.deepcopy(generator), copy.deepcopy(discriminator)
-    g_opt = torch.optim.SGD(generator.parameters(), lr=0.1)
-    d_opt = torch.optim.SGD(discriminator.parameters(), lr=0.1)
-    ctx = StepContext(
+def context(
+    generator: nn.Module, discriminator: nn.Module, *, loss: Loss = LOSS, d_steps: int = 1, plain: bool = False
+) -> StepContext:
+    return StepContext(
         accelerator=Accelerator(),
         generator=generator,
         discriminator=discriminator,
         discriminator_module=discriminator,
-        loss=LOSS,
-        g_optimizer=g_opt,
-        d_optimizer=d_opt,
+        loss=loss,
+        g_optimizer=torch.optim.SGD(generator.parameters(), lr=0.1),
+        d_optimizer=torch.optim.SGD(discriminator.parameters(), lr=0.1),
         batches=BatchStream(data(), batch_size=8, seed=0, device=torch.device("cpu")),
         latent_dim=3,
         d_steps=d_steps,
         plain_backward=plain,
     )
+
+
+@pytest.mark.parametrize("plain", [False, True], ids=["accelerate-wrappers", "plain-backward"])
+@pytest.mark.parametrize("d_steps", [1, 3])
+def test_alternating_step_is_algorithm_1(d_steps: int, plain: bool) -> None:
+    generator, discriminator = models()
+    g_copy, d_copy = copy.deepcopy(generator), copy.deepcopy(discriminator)
+    ctx = context(generator, discriminator, d_steps=d_steps, plain=plain)
     torch.manual_seed(5)
     scalars = alternating_step(ctx)
     assert set(scalars) == {"d_loss", "g_loss"}
@@ -76,6 +81,54 @@ def test_alternating_step_is_algorithm_1(d_steps: int, plain: bool) -> None:
             assert torch.allclose(p, q, atol=1e-6)
     assert ctx.batches.consumed == d_steps
     assert all(p.requires_grad for p in discriminator.parameters())  # unfrozen again
+
+
+class _SquaredScorePenalty(core_tiny.LogitBCELoss):
+    """BCE plus 0.5 * mean(D(real)^2): a penalty whose gradient is easy to write down by hand."""
+
+    def penalty(self, discriminator: nn.Module, real: Tensor, fake: Tensor, y: Tensor | None) -> Tensor | None:
+        return 0.5 * discriminator(real).pow(2).mean()
+
+
+def test_update_discriminator_adds_the_penalty_to_the_objective() -> None:
+    generator, discriminator = models()
+    reference = copy.deepcopy(discriminator)
+    loss = _SquaredScorePenalty()
+    ctx = context(generator, discriminator, loss=loss)
+    real, _ = next(ctx.batches)
+    fake = generator(torch.randn(8, 3)).detach()
+
+    d_loss, penalty = ctx.update_discriminator(real, fake, None)
+
+    objective = loss.discriminator_loss(reference(real), reference(fake))
+    expected_penalty = 0.5 * reference(real).pow(2).mean()
+    (objective + expected_penalty).backward()
+    assert torch.allclose(d_loss, objective.detach()) and penalty is not None
+    assert torch.allclose(penalty, expected_penalty.detach())
+    for p, q in zip(discriminator.parameters(), reference.parameters(), strict=True):
+        assert q.grad is not None
+        assert torch.allclose(p, q.detach() - 0.1 * q.grad, atol=1e-6)  # one SGD step on objective + penalty
+
+
+def test_update_generator_computes_no_discriminator_gradients() -> None:
+    generator, discriminator = models()
+    ctx = context(generator, discriminator)
+    d_before = [p.detach().clone() for p in discriminator.parameters()]
+    g_before = [p.detach().clone() for p in generator.parameters()]
+    fake = ctx.fake_batch(8, None, keep_graph=True)
+    g_loss = ctx.update_generator(fake, None)
+    assert not g_loss.requires_grad
+    assert all(p.grad is None for p in discriminator.parameters())
+    assert all(p.requires_grad for p in discriminator.parameters())
+    assert all(torch.equal(p, q) for p, q in zip(discriminator.parameters(), d_before, strict=True))
+    assert any(not torch.equal(p, q) for p, q in zip(generator.parameters(), g_before, strict=True))
+
+
+def test_fake_batch_keeps_a_graph_only_when_asked() -> None:
+    generator, discriminator = models()
+    ctx = context(generator, discriminator)
+    assert ctx.fake_batch(4, None, keep_graph=True).requires_grad
+    assert not ctx.fake_batch(4, None, keep_graph=False).requires_grad
 
 
 def test_frozen_restores_flags_even_on_error() -> None:

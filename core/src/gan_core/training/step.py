@@ -77,6 +77,46 @@ class StepContext:
         """``z ~ N(0, I)`` from the global RNG, which checkpoints save and restore."""
         return torch.randn(n, self.latent_dim, device=self.accelerator.device)
 
+    # --- the pieces of the standard game, for steps that change only part of it -----------------
+
+    def fake_batch(self, n: int, y: Tensor | None, *, keep_graph: bool) -> Tensor:
+        """``G(z, y)`` for ``n`` fresh draws of ``z``. Only a batch the generator update will reuse
+        needs its graph (``keep_graph``); the others are generated without one, which is cheaper."""
+        z = self.sample_latent(n)
+        with self.autocast(), torch.set_grad_enabled(keep_graph):
+            return self.generator(z, y)
+
+    def update_discriminator(self, real: Tensor, fake: Tensor, y: Tensor | None) -> tuple[Tensor, Tensor | None]:
+        """One optimizer step on the loss's discriminator objective plus its penalty, if it has one.
+
+        The penalty (a gradient penalty, say) runs outside autocast, in full precision. Returns the
+        detached objective and penalty, for logging.
+        """
+        D, loss = self.discriminator, self.loss
+        with self.autocast():
+            d_loss = loss.discriminator_loss(D(real, y), D(fake.detach(), y))
+        penalty = loss.penalty(D, real, fake.detach(), y)
+        total = d_loss if penalty is None else d_loss + penalty
+        self.d_optimizer.zero_grad(set_to_none=True)
+        self.backward(total)
+        self.d_optimizer.step()
+        return d_loss.detach(), (None if penalty is None else penalty.detach())
+
+    def update_generator(self, fake: Tensor, y: Tensor | None) -> Tensor:
+        """One optimizer step on the generator objective for ``fake``, which must carry its graph.
+
+        It scores ``fake`` with the bare discriminator, weights frozen: no discriminator gradients
+        are computed, and DDP never sees a discriminator forward without a matching reduction.
+        Returns the detached objective.
+        """
+        with self.frozen_discriminator():
+            with self.autocast():
+                g_loss = self.loss.generator_loss(self.discriminator_module(fake, y))
+            self.g_optimizer.zero_grad(set_to_none=True)
+            self.backward(g_loss)
+            self.g_optimizer.step()
+        return g_loss.detach()
+
 
 @contextmanager
 def _frozen_params(params: list[nn.Parameter]) -> Iterator[None]:
@@ -102,33 +142,14 @@ def alternating_step(ctx: StepContext) -> Mapping[str, Tensor]:
 
     The last discriminator update's fake batch is generated with its graph kept, and the generator
     update scores that same batch with the updated discriminator: the generator's forward pass is
-    not repeated (it is an unbiased draw of ``z`` either way). The generator update runs the bare
-    discriminator with its weights frozen, so no discriminator gradients are computed, and DDP never
-    sees a discriminator forward without a matching reduction.
+    not repeated (it is an unbiased draw of ``z`` either way).
     """
-    G, D, loss = ctx.generator, ctx.discriminator, ctx.loss
     scalars: dict[str, Tensor] = {}
     for k in range(ctx.d_steps):
         real, y = ctx.next_batch()
-        z = ctx.sample_latent(real.shape[0])
-        keep_graph = k == ctx.d_steps - 1
-        with ctx.autocast(), torch.set_grad_enabled(keep_graph):
-            fake = G(z, y)
-        with ctx.autocast():
-            d_loss = loss.discriminator_loss(D(real, y), D(fake.detach(), y))
-        penalty = loss.penalty(D, real, fake.detach(), y)
-        total = d_loss if penalty is None else d_loss + penalty
-        ctx.d_optimizer.zero_grad(set_to_none=True)
-        ctx.backward(total)
-        ctx.d_optimizer.step()
-        scalars["d_loss"] = d_loss.detach()
+        fake = ctx.fake_batch(real.shape[0], y, keep_graph=k == ctx.d_steps - 1)
+        scalars["d_loss"], penalty = ctx.update_discriminator(real, fake, y)
         if penalty is not None:
-            scalars["penalty"] = penalty.detach()
-    with ctx.frozen_discriminator():
-        with ctx.autocast():
-            g_loss = loss.generator_loss(ctx.discriminator_module(fake, y))
-        ctx.g_optimizer.zero_grad(set_to_none=True)
-        ctx.backward(g_loss)
-        ctx.g_optimizer.step()
-    scalars["g_loss"] = g_loss.detach()
+            scalars["penalty"] = penalty
+    scalars["g_loss"] = ctx.update_generator(fake, y)
     return scalars

@@ -3,9 +3,8 @@ constrained that way), then one generator update, logging the critic's Wasserste
 
 The core's :func:`gan_core.alternating_step` cannot clip after each critic update, and does not log the
 estimate, which is the quantity the WGAN papers plot against sample quality. Otherwise the game is the
-same: the last critic iteration's fake batch is generated with its graph kept and reused for the
-generator update, which scores it with the updated critic (an unbiased draw of ``z`` either way), with
-the critic's weights frozen so that no critic gradients are computed.
+same, so this step is built from the same pieces of :class:`gan_core.StepContext`: the last critic
+iteration's fake batch is generated with its graph kept and reused for the generator update.
 """
 
 from __future__ import annotations
@@ -30,36 +29,20 @@ def wgan_step(ctx: StepContext) -> Mapping[str, Tensor]:
     """One generator update of WGAN (Arjovsky et al. 2017, Algorithm 1) or WGAN-GP (Gulrajani et al.
     2017, Algorithm 1); which one is the loss's business: ``ctx.loss.clip_value`` (clipping) or
     ``ctx.loss.penalty`` (the gradient penalty)."""
-    G, D, loss = ctx.generator, ctx.discriminator, ctx.loss
-    clip_value: float | None = getattr(loss, "clip_value", None)
+    clip_value: float | None = getattr(ctx.loss, "clip_value", None)
     scalars: dict[str, Tensor] = {}
     for k in range(ctx.d_steps):
         real, y = ctx.next_batch()
-        z = ctx.sample_latent(real.shape[0])
-        keep_graph = k == ctx.d_steps - 1  # only the last fake batch is reused by the generator
-        with ctx.autocast(), torch.set_grad_enabled(keep_graph):
-            fake = G(z, y)
-        with ctx.autocast():
-            d_loss = loss.discriminator_loss(D(real, y), D(fake.detach(), y))
-        penalty = loss.penalty(D, real, fake.detach(), y)  # in full precision, outside autocast
-        total = d_loss if penalty is None else d_loss + penalty
-        ctx.d_optimizer.zero_grad(set_to_none=True)
-        ctx.backward(total)
-        ctx.d_optimizer.step()
+        fake = ctx.fake_batch(real.shape[0], y, keep_graph=k == ctx.d_steps - 1)
+        d_loss, penalty = ctx.update_discriminator(real, fake, y)
         if clip_value is not None:
             clip_weights_(ctx.discriminator_module, clip_value)
         if penalty is not None:
-            scalars["penalty"] = penalty.detach()
+            scalars["penalty"] = penalty
     # E[f(x)] - E[f(G(z))] on the last critic batch, before that batch's update: the estimate of W
     # (up to the critic's Lipschitz constant, which clipping fixes only up to a scale)
-    scalars["wasserstein"] = -d_loss.detach()
-    scalars["d_loss"] = d_loss.detach()
-    with ctx.frozen_discriminator():
-        with ctx.autocast():
-            g_loss = loss.generator_loss(ctx.discriminator_module(fake, y))
-        ctx.g_optimizer.zero_grad(set_to_none=True)
-        ctx.backward(g_loss)
-        ctx.g_optimizer.step()
-    scalars["g_loss"] = g_loss.detach()
+    scalars["wasserstein"] = -d_loss
+    scalars["d_loss"] = d_loss
+    g_loss = scalars["g_loss"] = ctx.update_generator(fake, y)
     scalars["lr"] = torch.tensor(ctx.g_optimizer.param_groups[0]["lr"], device=g_loss.device)
     return scalars
