@@ -362,3 +362,34 @@ def test_resume_with_linear_decay_is_bit_for_bit(fit: Any, tmp_path: Path) -> No
     assert resumed.start_step == 3
     assert_same_weights(generator_weights(straight), generator_weights(split))
     assert log_without_time(straight) == log_without_time(split)
+
+
+# --- what people read ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (1e-4, "0.0001"),
+        (2.5e-5, "2.5e-05"),
+        (0.6931, "0.6931"),
+        (-1.23456, "-1.235"),
+        (37.94, "37.94"),
+        (12345.6, "1.235e+04"),
+    ],
+)
+def test_scalars_keep_four_significant_digits(value: float, shown: str) -> None:
+    from gan_core.training.logs import format_scalar
+
+    assert format_scalar(value) == shown
+
+
+def test_progress_bar_shows_a_small_learning_rate(fit: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The bug: the bar printed every scalar with three decimals, so a learning rate of 1e-4 read lr=0.000."""
+
+    def with_lr(ctx: Any) -> dict[str, torch.Tensor]:
+        return {**alternating_step(ctx), "lr": torch.tensor(1e-4)}
+
+    fit(tmp_path / "run", variant=attrs.evolve(TINY, name="lr", step=with_lr), steps=2, log_every=1, progress=True)
+    bar = capsys.readouterr().err
+    assert "lr=0.0001" in bar and "lr=0.000," not in bar and "lr=0.000]" not in bar

@@ -80,6 +80,7 @@ def _train_arguments(parser: ArgumentParser) -> None:
 
 
 def _train_run(args: Namespace) -> int:
+    from gan_core.training.logs import format_scalar
     from gan_core.training.trainer import GanTrainer
 
     registry = _registry()
@@ -109,7 +110,7 @@ def _train_run(args: Namespace) -> int:
     result = GanTrainer(variant, config, out, registry=registry).fit(resume=args.resume)
     if int(os.environ.get("RANK", "0")) != 0:  # under a launcher, one summary line is enough
         return 0
-    scalars = ", ".join(f"{k} {v:.4f}" for k, v in result.last_scalars.items())
+    scalars = ", ".join(f"{k} {format_scalar(v)}" for k, v in result.last_scalars.items())
     print(f"trained {variant.name} to step {result.steps} ({scalars}); run directory: {result.out_dir}")
     return 0
 

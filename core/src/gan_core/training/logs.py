@@ -11,6 +11,14 @@ LOG_FILE = "log.jsonl"
 PLOT_FILE = "loss_curves.png"
 
 
+def format_scalar(value: float) -> str:
+    """A scalar for people to read: four significant digits, whatever its scale.
+
+    A fixed number of decimals hides small values: a learning rate of 1e-4 would read ``0.000``.
+    """
+    return f"{value:.4g}"
+
+
 class JsonlLog:
     """Appends one JSON object per log step; line-buffered so a killed run keeps what it logged."""
 

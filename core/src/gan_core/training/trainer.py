@@ -31,7 +31,7 @@ from gan_core.sampling import (
 )
 from gan_core.training.checkpoint import checkpoint_step, latest_checkpoint, save_checkpoint
 from gan_core.training.evaluation import EvalContext, MetricEvaluator, metric_specs, real_subset, run_evaluators
-from gan_core.training.logs import LOG_FILE, PLOT_FILE, JsonlLog, plot_losses, truncate_log
+from gan_core.training.logs import LOG_FILE, PLOT_FILE, JsonlLog, format_scalar, plot_losses, truncate_log
 from gan_core.training.step import StepContext, alternating_step
 from gan_core.training.stream import BatchStream
 from gan_core.variant import Evaluator, Variant
@@ -348,7 +348,7 @@ class GanTrainer:
                 last = {k: float(v) for k, v in means.items()}
                 if log is not None:
                     log.write({"step": done, **last, "elapsed_s": round(time.perf_counter() - started, 3)})
-                bar.set_postfix({k: f"{v:.3f}" for k, v in last.items()}, refresh=False)
+                bar.set_postfix({k: format_scalar(v) for k, v in last.items()}, refresh=False)
                 sums, count = {}, 0
             if final:
                 loop_seconds = time.perf_counter() - started
