@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from gan_core.backbones import MLP, ConvDecoder, ConvEncoder, conv_plan, dcgan_init_
+from gan_core.backbones import MLP, ConvDecoder, ConvEncoder, ValueRange, conv_plan, dcgan_init_
 
 
 @pytest.mark.parametrize(("size", "start", "doublings"), [(28, 7, 2), (32, 4, 3), (64, 4, 4), (8, 4, 1), (14, 7, 1)])
@@ -94,3 +94,17 @@ def test_mlp_layout() -> None:
     assert mlp(torch.randn(4, 2)).shape == (4, 3)
     with pytest.raises(ValueError, match="norm must be one of batch, layer, none"):
         MLP(2, 1, [4], norm="group")
+
+
+# --- value range ---------------------------------------------------------------------------------
+
+
+def test_value_range_maps_the_unit_interval_onto_the_data_range() -> None:
+    grid = ValueRange(-4.3, 4.3)
+    u = torch.tensor([-1.0, 0.0, 0.5, 1.0])
+    assert torch.allclose(grid.from_unit(u), torch.tensor([-4.3, 0.0, 2.15, 4.3]))
+    assert torch.allclose(grid.to_unit(grid.from_unit(u)), u)
+    pixels = ValueRange(0.0, 1.0)
+    assert (pixels.center, pixels.half_width) == (0.5, 0.5)
+    assert torch.equal(pixels.from_unit(torch.tensor([-1.0, 1.0])), torch.tensor([0.0, 1.0]))
+    assert torch.equal(ValueRange().from_unit(u), u)  # images in [-1, 1]: the identity

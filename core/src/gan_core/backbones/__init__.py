@@ -8,5 +8,6 @@ sample or a sample to a flat feature vector; conditioning, heads and losses stay
 from gan_core.backbones.conv import ConvDecoder, ConvEncoder, conv_plan
 from gan_core.backbones.init import dcgan_init_
 from gan_core.backbones.mlp import MLP, NORMS
+from gan_core.backbones.scaling import ValueRange
 
-__all__ = ["MLP", "NORMS", "ConvDecoder", "ConvEncoder", "conv_plan", "dcgan_init_"]
+__all__ = ["MLP", "NORMS", "ConvDecoder", "ConvEncoder", "ValueRange", "conv_plan", "dcgan_init_"]

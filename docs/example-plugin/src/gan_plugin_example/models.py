@@ -12,6 +12,8 @@ from itertools import pairwise
 
 from torch import Tensor, nn
 
+from gan_core.backbones import ValueRange
+
 
 class MLPGenerator(nn.Module):
     """``z -> [Linear, ReLU]* -> Linear -> tanh``, stretched to the data's value range."""
@@ -32,11 +34,10 @@ class MLPGenerator(nn.Module):
             layers += [nn.Linear(fan_in, fan_out), nn.ReLU()]
         layers += [nn.Linear(widths[-1], math.prod(self.sample_shape)), nn.Tanh()]
         self.net = nn.Sequential(*layers)
-        low, high = value_range
-        self.center, self.half_width = (high + low) / 2, (high - low) / 2
+        self.value_range = ValueRange(*value_range)
 
     def forward(self, z: Tensor, y: Tensor | None = None) -> Tensor:
-        x = self.net(z) * self.half_width + self.center
+        x = self.value_range.from_unit(self.net(z))
         return x.unflatten(1, self.sample_shape)  # (b, prod) -> (b, *sample_shape)
 
 

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from einops import rearrange
 from torch import Tensor, nn
 
+from gan_core.backbones import ValueRange
 from gan_plugin_cgan.conditioning import ConcatLabelMaps, ConcatToVector, LabelCode, check_labels
 
 
@@ -37,15 +38,14 @@ class ConditionalGenerator(nn.Module):
         self.join = ConcatToVector(code)
         self.body = body
         self.sample_shape = tuple(sample_shape)
-        low, high = value_range
-        self.center, self.half_width = (high + low) / 2, (high - low) / 2
+        self.value_range = ValueRange(*value_range)
 
     def forward(self, z: Tensor, y: Tensor | None = None) -> Tensor:
         x = self.body(self.join(z, check_labels(y, self.num_classes)))
         if x.dim() == 2 and len(self.sample_shape) == 3:
             c, h, w = self.sample_shape
             x = rearrange(x, "b (c h w) -> b c h w", c=c, h=h, w=w)
-        return x * self.half_width + self.center
+        return self.value_range.from_unit(x)
 
 
 class ConcatDiscriminator(nn.Module):

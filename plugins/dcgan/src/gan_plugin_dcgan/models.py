@@ -9,7 +9,7 @@ import torch
 from einops import rearrange
 from torch import Tensor, nn
 
-from gan_core.backbones import ConvDecoder, ConvEncoder
+from gan_core.backbones import ConvDecoder, ConvEncoder, ValueRange
 
 
 def normal_to_uniform(z: Tensor) -> Tensor:
@@ -38,13 +38,12 @@ class DCGANGenerator(nn.Module):
         self.latent_dim = latent_dim
         self.uniform_latent = uniform_latent
         self.decoder = ConvDecoder(latent_dim, shape, width, norm)
-        low, high = value_range
-        self.center, self.half_width = (high + low) / 2, (high - low) / 2
+        self.value_range = ValueRange(*value_range)
 
     def forward(self, z: Tensor, y: Tensor | None = None) -> Tensor:
         if self.uniform_latent:
             z = normal_to_uniform(z)
-        return self.decoder(z) * self.half_width + self.center
+        return self.value_range.from_unit(self.decoder(z))
 
 
 class DCGANDiscriminator(nn.Module):

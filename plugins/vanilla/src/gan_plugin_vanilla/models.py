@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from einops import rearrange
 from torch import Tensor, nn
 
+from gan_core.backbones import ValueRange
+
 
 class MLPGenerator(nn.Module):
     """``z -> [Linear, LeakyReLU]* -> Linear -> tanh``, scaled to the data's value range and shaped
@@ -31,11 +33,10 @@ class MLPGenerator(nn.Module):
             layers += [nn.Linear(fan_in, fan_out), nn.LeakyReLU(leaky_slope)]
         layers += [nn.Linear(widths[-1], math.prod(self.sample_shape)), nn.Tanh()]
         self.net = nn.Sequential(*layers)
-        low, high = value_range
-        self.center, self.half_width = (high + low) / 2, (high - low) / 2
+        self.value_range = ValueRange(*value_range)
 
     def forward(self, z: Tensor, y: Tensor | None = None) -> Tensor:
-        x = self.net(z) * self.half_width + self.center
+        x = self.value_range.from_unit(self.net(z))
         if len(self.sample_shape) == 3:
             c, h, w = self.sample_shape
             return rearrange(x, "b (c h w) -> b c h w", c=c, h=h, w=w)

@@ -2,7 +2,7 @@
 
 Points get Gulrajani et al.'s toy networks: ReLU MLPs, the generator's output linear (the toy sets'
 Gaussians have unbounded tails), the critic without normalisation. Both work in units of the data's value
-range (``x = center + half_width * u``), as the toy script standardises its data: ``grid25`` spans +-4.3,
+range (``gan_core.backbones.ValueRange``), as the toy script standardises its data: ``grid25`` spans +-4.3,
 where a freshly initialised MLP's outputs (~0.1) have far to grow and its first-layer kinks (within ~1 of
 the origin) would miss the outer modes. Images get DCGAN's stacks
 (Radford et al. 2016), as both WGAN papers use: a batch-normalised transposed-convolution generator and
@@ -17,11 +17,11 @@ from collections.abc import Sequence
 from einops import rearrange
 from torch import Tensor, nn
 
-from gan_core.backbones import MLP, ConvDecoder, ConvEncoder, dcgan_init_
+from gan_core.backbones import MLP, ConvDecoder, ConvEncoder, ValueRange, dcgan_init_
 
 
 class MLPGenerator(nn.Module):
-    """``z -> MLP -> u -> center + half_width * u``, with ``u`` squashed by tanh into the value range for
+    """``z -> MLP -> u -> value_range.from_unit(u)``, with ``u`` squashed by tanh into the value range for
     images and left linear for points."""
 
     def __init__(
@@ -36,13 +36,12 @@ class MLPGenerator(nn.Module):
         self.latent_dim = latent_dim
         self.sample_shape = tuple(sample_shape)
         self.net = MLP(latent_dim, math.prod(self.sample_shape), hidden, activation=nn.ReLU)
-        low, high = value_range
-        self.center, self.half_width = (high + low) / 2, (high - low) / 2
+        self.value_range = ValueRange(*value_range)
         self.squash = squash
 
     def forward(self, z: Tensor, y: Tensor | None = None) -> Tensor:
         u = self.net(z)
-        x = (u.tanh() if self.squash else u) * self.half_width + self.center
+        x = self.value_range.from_unit(u.tanh() if self.squash else u)
         if len(self.sample_shape) == 3:
             c, h, w = self.sample_shape
             return rearrange(x, "b (c h w) -> b c h w", c=c, h=h, w=w)
@@ -50,7 +49,7 @@ class MLPGenerator(nn.Module):
 
 
 class MLPCritic(nn.Module):
-    """``x -> flatten -> (x - center) / half_width -> MLP -> score``: one unbounded real per sample.
+    """``x -> flatten -> value_range.to_unit(x) -> MLP -> score``: one unbounded real per sample.
 
     The rescaling is a fixed linear map, so the gradient penalty, taken with respect to ``x`` itself,
     still asks for slope 1 in the data's own units."""
@@ -64,11 +63,10 @@ class MLPCritic(nn.Module):
     ) -> None:
         super().__init__()
         self.net = MLP(math.prod(sample_shape), 1, hidden, activation=nn.ReLU, norm=norm)
-        low, high = value_range
-        self.center, self.half_width = (high + low) / 2, (high - low) / 2
+        self.value_range = ValueRange(*value_range)
 
     def forward(self, x: Tensor, y: Tensor | None = None) -> Tensor:
-        u = (rearrange(x, "b ... -> b (...)") - self.center) / self.half_width
+        u = self.value_range.to_unit(rearrange(x, "b ... -> b (...)"))
         return rearrange(self.net(u), "b 1 -> b")
 
 
