@@ -299,7 +299,7 @@ def bench(session: nox.Session) -> None:
     """
     _fresh_env(session)
     _install(session, *PLUGINS)
-    scripts = sorted(BENCHMARKS.glob("*.py"))
+    scripts = sorted(p for p in BENCHMARKS.glob("*.py") if not p.name.startswith("_"))  # _common.py: helpers
     if session.posargs:
         name, *args = session.posargs
         if BENCHMARKS / f"{name.removesuffix('.py')}.py" not in scripts:

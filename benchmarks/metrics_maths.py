@@ -41,14 +41,11 @@ import contextlib
 import io
 import json
 import os
-import platform
 import resource
-import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +53,7 @@ import numpy as np
 import scipy
 import scipy.linalg
 import torch
+from _common import Spread, machine
 from threadpoolctl import threadpool_limits
 
 import gan_plugin_metrics
@@ -274,45 +272,8 @@ def time_precision_recall(args: argparse.Namespace, log: Callable[[str], None]) 
 # --- reporting -----------------------------------------------------------------------------------------
 
 
-@dataclass
-class Spread:
-    median: float
-    low: float
-    high: float
-
-    @classmethod
-    def of(cls, values: Sequence[float]) -> Spread:
-        return cls(statistics.median(values), min(values), max(values))
-
-    def as_dict(self) -> dict[str, float]:
-        return {"median": self.median, "min": self.low, "max": self.high}
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def environment() -> dict[str, Any]:
-    env: dict[str, Any] = {
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "numpy": np.__version__,
-        "scipy": scipy.__version__,
-        "gan_plugin_metrics": gan_plugin_metrics.__version__,
-        "torch_threads": torch.get_num_threads(),
-        "cpu_count": os.cpu_count(),
-        "cpu_model": _cpu_model(),
-        "platform": platform.platform(),
-    }
-    if hasattr(os, "getloadavg"):
-        env["load_average_start"] = [round(v, 2) for v in os.getloadavg()]
-    return env
+    return machine(numpy=np.__version__, scipy=scipy.__version__, gan_plugin_metrics=gan_plugin_metrics.__version__)
 
 
 def _spread(s: Mapping[str, float], unit: str = "", digits: int = 2) -> str:

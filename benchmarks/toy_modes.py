@@ -20,6 +20,10 @@ Run from the repository root (each run in its own process, with one torch thread
     python benchmarks/toy_modes.py                 # everything: 4 configs x 2 data sets x seeds 0, 1, 2
     python benchmarks/toy_modes.py --jobs 2 --seeds 0 1 2 --out benchmarks/results/toy_modes-cpu-2core
     python benchmarks/toy_modes.py --configs wgan-gp --datasets ring8 --seeds 0 --out /tmp/toy
+    python benchmarks/toy_modes.py --append --out benchmarks/results/toy_modes-cpu-2core   # add the missing runs
+
+The report is rewritten after every run, so a sweep stopped part-way keeps what it measured, and
+``--append`` continues it.
 
 Only public pieces are used: ``gan_core``'s API (``resolve_config``, ``GanTrainer``, ``load_generator``,
 ``sample_latent``, ``generate``, the toy mixtures' ``coverage``) and the standard library.
@@ -36,7 +40,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -178,6 +182,39 @@ def markdown(rows: Sequence[Mapping[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _load_runs(path: Path) -> list[RunResult]:
+    """The runs of an earlier report (``--append``), so a sweep can be extended or resumed."""
+    if not path.exists():
+        return []
+    return [RunResult(**run) for run in json.loads(path.read_text())["runs"]]
+
+
+def write_report(out: Path, results: Sequence[RunResult], jobs: int, total_s: float) -> str:
+    """Write OUT.json (every run and the summary) and OUT.md (the table); return the table.
+
+    Called after every finished run, so a sweep that is stopped part-way keeps what it measured.
+    """
+    order = {name: i for i, name in enumerate(CONFIGS)}
+    results = sorted(results, key=lambda r: (order.get(r.config, len(order)), DATASETS.index(r.dataset), r.seed))
+    rows = summarise(results)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    report = {
+        "machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "jobs": jobs, "torch_threads": 1},
+        "samples": SAMPLES,
+        "total_s": round(total_s, 1),
+        "pacgan_table_1": PACGAN_TABLE_1,
+        "summary": rows,
+        "runs": [asdict(r) for r in results],
+    }
+    table = markdown(rows)
+    for suffix, text in ((".json", json.dumps(report, indent=2) + "\n"), (".md", table)):
+        target = out.with_suffix(suffix)
+        partial = target.with_name(target.name + ".partial")
+        partial.write_text(text)
+        partial.replace(target)  # a reader never sees half a report
+    return table
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--configs", nargs="+", default=list(CONFIGS), choices=list(CONFIGS))
@@ -188,20 +225,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--steps", type=int, default=None, help="override every config's steps (smoke tests)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="writes OUT.json and OUT.md")
+    parser.add_argument(
+        "--append",
+        action="store_true",
+        help="keep the runs already in OUT.json and skip (config, data set, seed) triples it holds",
+    )
     parser.add_argument("--work-dir", type=Path, default=None, help="keep the run directories here")
     args = parser.parse_args(argv)
     if args.jobs <= 0:
         parser.error("--jobs must be >= 1")
 
     os.environ.setdefault("OMP_NUM_THREADS", "1")  # inherited by the workers before torch loads
-    jobs = [(CONFIGS[c], d, s) for c in args.configs for d in args.datasets for s in args.seeds]
+    results = _load_runs(args.out.with_suffix(".json")) if args.append else []
+    done = {(r.config, r.dataset, r.seed) for r in results}
+    jobs = [
+        (CONFIGS[c], d, s) for c in args.configs for d in args.datasets for s in args.seeds if (c, d, s) not in done
+    ]
     with tempfile.TemporaryDirectory() as tmp:
         work_dir = str(args.work_dir or tmp)
         started = time.perf_counter()
         with ProcessPoolExecutor(args.jobs, mp_context=get_context("spawn")) as pool:
             futures = [pool.submit(run_one, c, d, s, work_dir, args.steps) for c, d, s in jobs]
-            results = []
-            for future in futures:
+            for future in as_completed(futures):
                 result = future.result()
                 results.append(result)
                 print(
@@ -210,20 +255,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     f"{result.wall_s:.0f} s",
                     file=sys.stderr,
                 )
-        total = time.perf_counter() - started
-    rows = summarise(results)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    report = {
-        "machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "jobs": args.jobs, "torch_threads": 1},
-        "samples": SAMPLES,
-        "total_s": round(total, 1),
-        "pacgan_table_1": PACGAN_TABLE_1,
-        "summary": rows,
-        "runs": [asdict(r) for r in results],
-    }
-    args.out.with_suffix(".json").write_text(json.dumps(report, indent=2) + "\n")
-    args.out.with_suffix(".md").write_text(markdown(rows))
-    print(markdown(rows))
+                write_report(args.out, results, args.jobs, time.perf_counter() - started)
+    print(write_report(args.out, results, args.jobs, time.perf_counter() - started))
     return 0
 
 

@@ -29,8 +29,6 @@ import argparse
 import gc
 import json
 import os
-import platform
-import statistics
 import sys
 import tempfile
 import time
@@ -40,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from _common import Spread, machine
 from accelerate import Accelerator
 from torch import Tensor, nn
 
@@ -408,17 +407,6 @@ def time_rounds(
     return results
 
 
-@dataclass
-class Spread:
-    median: float
-    low: float
-    high: float
-
-    @classmethod
-    def of(cls, values: Sequence[float]) -> Spread:
-        return cls(statistics.median(values), min(values), max(values))
-
-
 def summarize(rounds: Sequence[Mapping[str, float]]) -> dict[str, Spread]:
     """ms/step of each loop, and the ratios taken within each round (so that a slow spell that hit
     one round cancels out of its ratios)."""
@@ -431,35 +419,17 @@ def summarize(rounds: Sequence[Mapping[str, float]]) -> dict[str, Spread]:
 # --- reporting ---------------------------------------------------------------------------------------
 
 
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def environment(device: torch.device) -> dict[str, Any]:
     import accelerate
 
-    env: dict[str, Any] = {
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "accelerate": accelerate.__version__,
-        "gan_core": gan_core.__version__,
-        "gan_plugin_vanilla": gan_plugin_vanilla.__version__,
-        "device": str(device),
-        "torch_threads": torch.get_num_threads(),
-        "cpu_count": os.cpu_count(),
-        "cpu_model": _cpu_model(),
-        "platform": platform.platform(),
-    }
+    env = machine(
+        accelerate=accelerate.__version__,
+        gan_core=gan_core.__version__,
+        gan_plugin_vanilla=gan_plugin_vanilla.__version__,
+        device=str(device),
+    )
     if device.type == "cuda":
         env["gpu"] = torch.cuda.get_device_name(device)
-    if hasattr(os, "getloadavg"):
-        env["load_average_start"] = [round(v, 2) for v in os.getloadavg()]
     return env
 
 

@@ -22,7 +22,10 @@ TINY_MODEL = ("latent_dim=8", "g_hidden=[16]", "d_hidden=[16]")
 
 
 def _load_benchmark() -> ModuleType:
-    # benchmarks/ is a folder of scripts, not a package: load the file itself
+    # benchmarks/ is a folder of scripts, not a package: load the file itself, with the folder on the
+    # path for the helpers the scripts share (benchmarks/_common.py), as running a script puts it there
+    if str(BENCHMARK.parent) not in sys.path:
+        sys.path.insert(0, str(BENCHMARK.parent))
     spec = importlib.util.spec_from_file_location("trainer_overhead", BENCHMARK)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

@@ -1,0 +1,62 @@
+"""What the benchmark scripts share: a median with its range, and a description of the machine.
+
+A figure without the machine it ran on cannot be compared, so every script records the same fields.
+The scripts import this module by name: Python puts a script's own folder on ``sys.path``.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class Spread:
+    """The median of repeated measurements with their range: one slow spell shows in the range, not
+    in the median."""
+
+    median: float
+    low: float
+    high: float
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> Spread:
+        return cls(statistics.median(values), min(values), max(values))
+
+    def as_dict(self) -> dict[str, float]:
+        return {"median": self.median, "min": self.low, "max": self.high}
+
+
+def cpu_model() -> str:
+    """The processor's marketing name where Linux tells it, else what ``platform`` knows."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine(**versions: str) -> dict[str, Any]:
+    """Python, torch's thread count, the CPU, the platform and the load when the benchmark starts,
+    plus the package ``versions`` the caller names."""
+    import torch
+
+    env: dict[str, Any] = {
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        **versions,
+        "torch_threads": torch.get_num_threads(),
+        "cpu_count": os.cpu_count(),
+        "cpu_model": cpu_model(),
+        "platform": platform.platform(),
+    }
+    if hasattr(os, "getloadavg"):
+        env["load_average_start"] = [round(v, 2) for v in os.getloadavg()]
+    return env
