@@ -46,6 +46,8 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from _common import cpu_model
+
 VANILLA_STEPS = 10_000
 SAMPLES = 2500  # PacGAN's evaluation size
 SAMPLE_SEED = 0  # gan sample's default noise seed
@@ -182,11 +184,13 @@ def markdown(rows: Sequence[Mapping[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _load_runs(path: Path) -> list[RunResult]:
-    """The runs of an earlier report (``--append``), so a sweep can be extended or resumed."""
+def _load_runs(path: Path) -> tuple[list[RunResult], float]:
+    """The runs of an earlier report (``--append``) and the seconds they took, so a sweep can be
+    extended or resumed."""
     if not path.exists():
-        return []
-    return [RunResult(**run) for run in json.loads(path.read_text())["runs"]]
+        return [], 0.0
+    report = json.loads(path.read_text())
+    return [RunResult(**run) for run in report["runs"]], float(report.get("total_s", 0.0))
 
 
 def write_report(out: Path, results: Sequence[RunResult], jobs: int, total_s: float) -> str:
@@ -199,7 +203,15 @@ def write_report(out: Path, results: Sequence[RunResult], jobs: int, total_s: fl
     rows = summarise(results)
     out.parent.mkdir(parents=True, exist_ok=True)
     report = {
-        "machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "jobs": jobs, "torch_threads": 1},
+        # the processor matters beyond speed: torch's CPU kernels differ between processors, so a run
+        # is bit-for-bit repeatable on the same one but a different draw on another
+        "machine": {
+            "platform": platform.platform(),
+            "cpu_model": cpu_model(),
+            "cpus": os.cpu_count(),
+            "jobs": jobs,
+            "torch_threads": 1,
+        },
         "samples": SAMPLES,
         "total_s": round(total_s, 1),
         "pacgan_table_1": PACGAN_TABLE_1,
@@ -236,7 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--jobs must be >= 1")
 
     os.environ.setdefault("OMP_NUM_THREADS", "1")  # inherited by the workers before torch loads
-    results = _load_runs(args.out.with_suffix(".json")) if args.append else []
+    results, earlier_s = _load_runs(args.out.with_suffix(".json")) if args.append else ([], 0.0)
     done = {(r.config, r.dataset, r.seed) for r in results}
     jobs = [
         (CONFIGS[c], d, s) for c in args.configs for d in args.datasets for s in args.seeds if (c, d, s) not in done
@@ -255,8 +267,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     f"{result.wall_s:.0f} s",
                     file=sys.stderr,
                 )
-                write_report(args.out, results, args.jobs, time.perf_counter() - started)
-    print(write_report(args.out, results, args.jobs, time.perf_counter() - started))
+                write_report(args.out, results, args.jobs, earlier_s + time.perf_counter() - started)
+    print(write_report(args.out, results, args.jobs, earlier_s + time.perf_counter() - started))
     return 0
 
 

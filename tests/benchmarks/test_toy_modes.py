@@ -83,6 +83,8 @@ def test_append_keeps_earlier_runs_and_skips_them(tmp_path: Path, monkeypatch: p
     assert [(r["seed"], r["modes_captured"]) for r in report["runs"]] == [(0, 8), (1, 1)]
     (row,) = report["summary"]
     assert row["seeds"] == [0, 1] and row["hq_mean"] == pytest.approx(0.375)
+    assert report["total_s"] >= 1.0  # the earlier report's seconds are kept, not replaced
+    assert report["machine"]["cpu_model"]
 
 
 def test_report_is_written_after_each_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
