@@ -47,6 +47,10 @@ _WORKER = textwrap.dedent(
     optimizer.step()
     torch.save({k: v.detach().clone() for k, v in accelerator.unwrap_model(wrapped).state_dict().items()},
                f"{out}/rank{rank}.pt")
+    # leave together and close gloo's threads: a process that exits while its peer still holds the
+    # process group can abort ("terminate called without an active exception")
+    accelerator.wait_for_everyone()
+    torch.distributed.destroy_process_group()
     """
 )
 
