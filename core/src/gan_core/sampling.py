@@ -82,11 +82,16 @@ def save_samples(samples: Tensor, info: DataInfo, path: Path, real: Tensor | Non
     return path
 
 
+def _to_pixels(x: Tensor, info: DataInfo) -> Tensor:
+    """Samples in the data set's value range to [0, 1], the range image writers expect."""
+    low, high = info.value_range
+    return ((x - low) / (high - low)).clamp(0, 1)
+
+
 def _save_grid(samples: Tensor, info: DataInfo, path: Path) -> None:
     from torchvision.utils import save_image
 
-    low, high = info.value_range
-    images = ((samples - low) / (high - low)).clamp(0, 1)
+    images = _to_pixels(samples, info)
     save_image(images, str(path), nrow=max(1, math.isqrt(len(images) - 1) + 1), padding=2)
 
 
@@ -101,11 +106,7 @@ def save_translation_grid(
     from torch.nn import functional as F
     from torchvision.utils import save_image
 
-    def unit(x: Tensor, info: DataInfo) -> Tensor:
-        low, high = info.value_range
-        return ((x.float() - low) / (high - low)).clamp(0, 1)
-
-    src, out = unit(sources.cpu(), source_info), unit(outputs.cpu(), target_info)
+    src, out = _to_pixels(sources.cpu().float(), source_info), _to_pixels(outputs.cpu().float(), target_info)
     channels = max(src.shape[1], out.shape[1])
     src, out = src.expand(-1, channels, -1, -1), out.expand(-1, channels, -1, -1)
     if out.shape[-2:] != src.shape[-2:]:
