@@ -93,5 +93,8 @@ def test_pretrain_command_writes_a_described_weight_file(
     assert metadata["role"] == "source" and metadata["dataset"] == "rendered-digits"
     assert metadata["train_images"] == "270" and metadata["heldout_images"] == "30"
     assert "held-out accuracy" in capsys.readouterr().out
+    assert json.loads(metadata["settings"])["augment"] is False
+    assert main([*argv, "--augment", "--out", str(out)]) == 0
+    assert json.loads(read_metadata(out)["settings"])["augment"] is True  # the file says how it was trained
     assert main(["dtn-pretrain", "source", "--steps", "0", "--out", str(out)]) == 2
     assert "--steps" in capsys.readouterr().err

@@ -152,3 +152,47 @@ def test_transfer_accuracy_is_logged_during_training(
     live = [line["eval/transfer_accuracy_live"] for line in lines if "eval/transfer_accuracy_live" in line]
     assert len(live) == (2 if average_decay else 0)  # g's own accuracy beside its average's
     assert (tmp_path / "run" / "samples" / "step_00000002.png").is_file()  # sources beside their transfers
+
+
+def test_every_kept_checkpoint_is_scored_as_training_scored_it(
+    tmp_path: Path, registry: Registry, small_rendered: None
+) -> None:
+    from gan_plugin_dtn import evaluate_checkpoints, evaluate_run
+
+    config = tiny_run_config(
+        DTN,
+        **{
+            **SMALL,
+            "classifier_weights": str(CLASSIFIER_WEIGHTS),
+            "train.data_root": str(tmp_path / "data"),
+            "train.steps": 3,
+            "train.eval_every": 1,
+            "train.checkpoint_every": 1,
+            "train.keep_checkpoints": 5,
+        },
+    )
+    run = tmp_path / "run"
+    GanTrainer(DTN, config, run, registry=registry).fit()
+    logged = {
+        line["step"]: line["eval/transfer_accuracy"]
+        for line in map(json.loads, (run / "log.jsonl").read_text().splitlines())
+        if "eval/transfer_accuracy" in line
+    }
+    scored = evaluate_checkpoints(run, registry)
+    assert scored == pytest.approx(logged) and sorted(scored) == [1, 2, 3]
+    assert evaluate_run(run, registry)["transfer_accuracy"] == pytest.approx(scored[3])
+    with pytest.raises(ConfigError, match="not a 'target' one"):  # f is a source classifier, not a reader
+        evaluate_checkpoints(run, registry, classifier_weights=SMALL["f_weights"])
+
+
+@pytest.mark.parametrize(("d_lr", "expected"), [(0.0, 1e-3), (2e-4, 2e-4)])
+def test_the_discriminator_learning_rate_defaults_to_g_s(d_lr: float, expected: float) -> None:
+    config = DTNConfig(**{**SMALL, "g_widths": (16, 8, 4), "d_widths": (4, 8, 16)}, lr=1e-3, d_lr=d_lr)
+    models = DTN.build(config, two_domains().full_info)
+    assert models.g_optimizer.param_groups[0]["lr"] == 1e-3
+    assert models.d_optimizer.param_groups[0]["lr"] == expected
+
+
+def test_a_negative_discriminator_learning_rate_is_refused() -> None:
+    with pytest.raises(ConfigError, match="d_lr"):
+        DTNConfig(d_lr=-1e-4)

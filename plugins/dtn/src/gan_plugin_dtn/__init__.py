@@ -8,7 +8,7 @@ except PackageNotFoundError:  # pragma: no cover
     __version__ = "0.0.0"
 
 from gan_plugin_dtn.config import DTNConfig
-from gan_plugin_dtn.evaluation import evaluate_run, evaluate_transfer, transfer, transfer_accuracy
+from gan_plugin_dtn.evaluation import evaluate_checkpoints, evaluate_run, evaluate_transfer, transfer, transfer_accuracy
 from gan_plugin_dtn.losses import (
     DTNLoss,
     discriminator_loss,
@@ -43,6 +43,7 @@ __all__ = [
     "default_weights_path",
     "discriminator_loss",
     "dtn_step",
+    "evaluate_checkpoints",
     "evaluate_run",
     "evaluate_transfer",
     "f_constancy_loss",

@@ -36,6 +36,11 @@ def _pretrain_arguments(parser: ArgumentParser) -> None:
     parser.add_argument("--batch-size", type=int, default=128, help="batch size (default 128)")
     parser.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (default 1e-3)")
     parser.add_argument("--seed", type=int, default=0, help="initialisation and batch-order seed (default 0)")
+    parser.add_argument(
+        "--augment",
+        action="store_true",
+        help="train on randomly distorted copies (affine, elastic, stroke width); see docs/results.md",
+    )
     parser.add_argument("--out", type=Path, help="weight file (default: ~/.cache/gan/dtn/{f,classifier}-DATASET...)")
     parser.add_argument("--data-root", default=TrainConfig().data_root, help="where downloadable data sets live")
 
@@ -50,7 +55,9 @@ def _pretrain_run(args: Namespace) -> int:
     registry = get_registry()
     registry.dataset(dataset)  # an unknown name fails before any work
     try:
-        settings = PretrainSettings(steps=args.steps, batch_size=args.batch_size, lr=args.lr, seed=args.seed)
+        settings = PretrainSettings(
+            steps=args.steps, batch_size=args.batch_size, lr=args.lr, seed=args.seed, augment=args.augment
+        )
     except ConfigError as error:
         raise ConfigError(f"--{error.field.replace('_', '-')}", error.message) from None
     bar = tqdm(total=settings.steps, desc=f"{args.role} classifier", dynamic_ncols=True, file=sys.stderr)

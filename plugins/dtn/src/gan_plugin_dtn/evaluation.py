@@ -11,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import attrs
 import torch
 from torch import Tensor, nn
 
@@ -21,6 +22,7 @@ from gan_plugin_dtn.networks import DigitClassifier, TransferGenerator, match_ch
 from gan_plugin_dtn.pretrain import default_weights_path, load_classifier
 
 if TYPE_CHECKING:
+    from gan_core.runs import TrainedRun
     from gan_core.training.evaluation import EvalContext
 
 
@@ -105,8 +107,9 @@ def evaluate_transfer(ctx: EvalContext) -> dict[str, float]:
     return results
 
 
-def evaluate_run(run_dir: Path | str, registry: Registry | None = None, images: int | None = None) -> dict[str, float]:
-    """Transfer accuracy of a finished run directory's latest checkpoint, for ``gan eval`` and scripts."""
+def _run_setup(
+    run_dir: Path, registry: Registry | None, images: int | None, classifier_weights: str | Path | None
+) -> tuple[TrainedRun, DigitClassifier, Tensor, Tensor]:
     from gan_core.plugins import get_registry
     from gan_core.runs import load_generator
 
@@ -114,17 +117,53 @@ def evaluate_run(run_dir: Path | str, registry: Registry | None = None, images: 
     run = load_generator(Path(run_dir), registry)
     config: DTNConfig = run.config.model
     if images is not None:
-        import attrs
-
         config = attrs.evolve(config, eval_images=images)
+    if classifier_weights is not None:
+        config = attrs.evolve(config, classifier_weights=str(classifier_weights))
     x, y = heldout_source(config, registry, run.config.train.data_root)
-    accuracy = transfer_accuracy(run.generator, evaluation_classifier(config), x, y)
+    return run, evaluation_classifier(config), x, y
+
+
+def evaluate_run(
+    run_dir: Path | str,
+    registry: Registry | None = None,
+    images: int | None = None,
+    classifier_weights: str | Path | None = None,
+) -> dict[str, float]:
+    """Transfer accuracy of a finished run directory's latest checkpoint, for ``gan eval`` and scripts.
+
+    ``classifier_weights`` reads the transfers with another evaluation classifier than the run's
+    (transfer accuracy depends on the reader: docs/results.md).
+    """
+    run, classifier, x, y = _run_setup(Path(run_dir), registry, images, classifier_weights)
+    accuracy = transfer_accuracy(run.generator, classifier, x, y)
     return {"transfer_accuracy": accuracy, "images": float(len(x))}
+
+
+def evaluate_checkpoints(
+    run_dir: Path | str,
+    registry: Registry | None = None,
+    images: int | None = None,
+    classifier_weights: str | Path | None = None,
+) -> dict[int, float]:
+    """Transfer accuracy of every checkpoint the run kept, by step: how a run moved, not only where
+    it ended (``--set checkpoint_every=N --set keep_checkpoints=M`` keeps more of them)."""
+    from safetensors.torch import load_model
+
+    from gan_core.training.checkpoint import GENERATOR_FILE, checkpoint_step, list_checkpoints
+
+    run, classifier, x, y = _run_setup(Path(run_dir), registry, images, classifier_weights)
+    results: dict[int, float] = {}
+    for checkpoint in list_checkpoints(Path(run_dir)):
+        load_model(run.generator, str(checkpoint / GENERATOR_FILE))
+        results[checkpoint_step(checkpoint)] = transfer_accuracy(run.generator, classifier, x, y)
+    return results
 
 
 __all__ = [
     "classifier_weights_path",
     "classify",
+    "evaluate_checkpoints",
     "evaluate_run",
     "evaluate_transfer",
     "evaluation_classifier",

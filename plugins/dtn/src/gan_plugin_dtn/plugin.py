@@ -59,7 +59,7 @@ def build(config: DTNConfig, data: DataInfo) -> GanModels:
         discriminator=discriminator,
         loss=DTNLoss(alpha=config.alpha, beta=config.beta, gamma=config.gamma, adversarial=config.adversarial),
         g_optimizer=torch.optim.Adam(generator.g.parameters(), lr=config.lr, betas=betas),
-        d_optimizer=torch.optim.Adam(discriminator.parameters(), lr=config.lr, betas=betas),
+        d_optimizer=torch.optim.Adam(discriminator.parameters(), lr=config.d_lr or config.lr, betas=betas),
     )
 
 

@@ -23,6 +23,7 @@ from torch.nn import functional as F
 from gan_core.config import positive
 from gan_core.errors import ConfigError
 from gan_core.registry import Registry
+from gan_plugin_dtn.augment import distort
 from gan_plugin_dtn.data import SPLIT_SEED, Labelled, source_split, target_split
 from gan_plugin_dtn.networks import DigitClassifier
 
@@ -47,6 +48,8 @@ class PretrainSettings:
     lr: float = attrs.field(default=1e-3, validator=positive)
     seed: int = 0
     widths: tuple[int, ...] = (64, 128, 256)  # f's first three convolutions (the fourth gives 128)
+    #: train on distorted copies (gan_plugin_dtn.augment): an f that also reads target-style digits
+    augment: bool = False
 
 
 @attrs.frozen
@@ -93,11 +96,13 @@ def train_classifier(
         model = DigitClassifier(in_channels=int(train.images.shape[1]), widths=settings.widths)
     optimizer = torch.optim.Adam(model.parameters(), lr=settings.lr)
     batches = torch.Generator().manual_seed(settings.seed)
+    distortions = torch.Generator().manual_seed(settings.seed + 1)  # the batch order does not depend on it
     model.train()
     for step in range(settings.steps):
         index = torch.randint(len(train), (settings.batch_size,), generator=batches)
         batch = train.take(index)
-        loss = F.cross_entropy(model(batch.scaled()), batch.labels)
+        images = distort(batch.scaled(), distortions) if settings.augment else batch.scaled()
+        loss = F.cross_entropy(model(images), batch.labels)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
