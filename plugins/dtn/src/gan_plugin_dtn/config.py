@@ -53,9 +53,10 @@ class DTNConfig:
     # Adam with DCGAN's betas (Radford et al. 2015); lr 1e-3 rather than DCGAN's 2e-4: measured on the
     # offline pair, 2e-4 reached 26% transfer accuracy at 100 steps where 1e-3 reached 43% (docs/results.md)
     lr: float = attrs.field(default=1e-3, validator=positive)
-    #: the discriminator's own learning rate; 0: the same as ``lr`` (two time-scale updates, Heusel
-    #: et al. 2017, are an experiment here, not the paper's: docs/results.md)
-    d_lr: float = attrs.field(default=0.0, validator=non_negative)
+    #: the discriminator's own learning rate (0: the same as ``lr``). The paper gives one rate; a
+    #: slower D (two time-scale updates, Heusel et al. 2017) held the transfer accuracy higher in the
+    #: second half of 400-step runs on the offline pair than 1e-3 or 1e-4 did (docs/results.md)
+    d_lr: float = attrs.field(default=2e-4, validator=non_negative)
     beta1: float = attrs.field(default=0.5, validator=in_range(0.0, 1.0, high_open=True))
     beta2: float = attrs.field(default=0.999, validator=in_range(0.0, 1.0, high_open=True))
     #: decay of the moving average of g's weights that answers in eval mode (grids, evaluation,
