@@ -130,21 +130,26 @@ def small_rendered(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     rendered.cached_render.cache_clear()
 
 
-@pytest.mark.parametrize("average_decay", [0.0, 0.9])
-def test_transfer_accuracy_is_logged_during_training(
-    tmp_path: Path, registry: Registry, small_rendered: None, average_decay: float
-) -> None:
-    config = tiny_run_config(
+def evaluated_run(tmp_path: Path, steps: int, **overrides: Any) -> Any:
+    """A small config that evaluates transfer accuracy after every step, on registered data."""
+    return tiny_run_config(
         DTN,
         **{
             **SMALL,
             "classifier_weights": str(CLASSIFIER_WEIGHTS),
             "train.data_root": str(tmp_path / "data"),
-            "train.steps": 2,
+            "train.steps": steps,
             "train.eval_every": 1,
-            "average_decay": average_decay,
+            **overrides,
         },
     )
+
+
+@pytest.mark.parametrize("average_decay", [0.0, 0.9])
+def test_transfer_accuracy_is_logged_during_training(
+    tmp_path: Path, registry: Registry, small_rendered: None, average_decay: float
+) -> None:
+    config = evaluated_run(tmp_path, 2, average_decay=average_decay)
     GanTrainer(DTN, config, tmp_path / "run", registry=registry).fit()
     lines = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
     accuracies = [line["eval/transfer_accuracy"] for line in lines if "eval/transfer_accuracy" in line]
@@ -159,18 +164,7 @@ def test_every_kept_checkpoint_is_scored_as_training_scored_it(
 ) -> None:
     from gan_plugin_dtn import evaluate_checkpoints, evaluate_run
 
-    config = tiny_run_config(
-        DTN,
-        **{
-            **SMALL,
-            "classifier_weights": str(CLASSIFIER_WEIGHTS),
-            "train.data_root": str(tmp_path / "data"),
-            "train.steps": 3,
-            "train.eval_every": 1,
-            "train.checkpoint_every": 1,
-            "train.keep_checkpoints": 5,
-        },
-    )
+    config = evaluated_run(tmp_path, 3, **{"train.checkpoint_every": 1, "train.keep_checkpoints": 5})
     run = tmp_path / "run"
     GanTrainer(DTN, config, run, registry=registry).fit()
     logged = {
