@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import attrs
 import pytest
 import torch
 from dtn_helpers import tiny_target
@@ -42,8 +43,7 @@ def test_no_distortion_is_the_identity() -> None:
 def test_a_stroke_change_grows_or_erases_a_one_pixel_dot() -> None:
     dot = -torch.ones(64, 1, 32, 32)
     dot[:, :, 16, 16] = 1.0
-    settings = Distortions(rotation_deg=0.0, scale=(1.0, 1.0), shear=0.0, shift=0.0, elastic=0.0, stroke_prob=1.0)
-    out = distort(dot, torch.Generator().manual_seed(0), settings)
+    out = distort(dot, torch.Generator().manual_seed(0), attrs.evolve(NONE, stroke_prob=1.0))
     bright = (out > 0).sum(dim=(1, 2, 3))
     assert set(bright.tolist()) == {0, 9}  # thinner: the dot is gone; thicker: a 3x3 square
 

@@ -22,18 +22,13 @@ import torch
 from torch import Tensor
 from torch.nn import functional as F
 
-from gan_core.config import non_negative
+from gan_core.config import in_range, non_negative
 from gan_core.errors import ConfigError
 
 
 def _scale_range(_: object, attribute: attrs.Attribute, value: tuple[float, float]) -> None:  # type: ignore[type-arg]
     if len(value) != 2 or not 0 < value[0] <= value[1]:
         raise ConfigError(attribute.name, f"must be (low, high) with 0 < low <= high, got {value!r}")
-
-
-def _probability(_: object, attribute: attrs.Attribute, value: float) -> None:  # type: ignore[type-arg]
-    if not 0.0 <= value <= 1.0:
-        raise ConfigError(attribute.name, f"must be a probability in [0, 1], got {value!r}")
 
 
 @attrs.frozen(kw_only=True)
@@ -45,7 +40,7 @@ class Distortions:
     shear: float = attrs.field(default=0.3, validator=non_negative)  # x += shear * y, in image units
     shift: float = attrs.field(default=0.1, validator=non_negative)  # fraction of the half side
     elastic: float = attrs.field(default=0.06, validator=non_negative)  # displacement std, half sides
-    stroke_prob: float = attrs.field(default=0.5, validator=_probability)  # chance of a stroke change
+    stroke_prob: float = attrs.field(default=0.5, validator=in_range(0.0, 1.0))  # chance of a stroke change
 
 
 def _uniform(n: int, low: float, high: float, generator: torch.Generator) -> Tensor:

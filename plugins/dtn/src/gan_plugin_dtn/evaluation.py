@@ -97,13 +97,11 @@ def evaluate_transfer(ctx: EvalContext) -> dict[str, float]:
         registry = get_registry()
     images, labels = heldout_source(config, registry, ctx.config.train.data_root)
     classifier = evaluation_classifier(config).to(ctx.accelerator.device)
-    accuracy = float((classify(classifier, transfer(ctx.generator, images)) == labels).float().mean())
-    results = {"transfer_accuracy": accuracy}
     generator = ctx.generator
+    results = {"transfer_accuracy": transfer_accuracy(generator, classifier, images, labels)}
     if isinstance(generator, TransferGenerator) and generator.g_average is not None:
         with generator.live_weights():  # what g itself reaches, beside its average
-            live = transfer(generator, images)
-        results["transfer_accuracy_live"] = float((classify(classifier, live) == labels).float().mean())
+            results["transfer_accuracy_live"] = transfer_accuracy(generator, classifier, images, labels)
     return results
 
 
