@@ -6,16 +6,16 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import attrs
 import core_tiny
 import pytest
 import torch
 
+from gan_core import DataInfo, Registry, RunConfig, Variant, resolve_config
 from gan_core.cli import main
-from gan_core.config import RunConfig, resolve_config
 from gan_core.data import InMemoryDataset, LoadedData
-from gan_core.variant import DataInfo
 
 TESTS_DIR = Path(__file__).parent
 
@@ -31,15 +31,22 @@ class CliResult:
         return self.err.splitlines()
 
 
-def run_cli(argv: Sequence[str], capsys: pytest.CaptureFixture[str]) -> CliResult:
-    """``gan ARGV`` in this process; argparse's own exits (errors, ``--help``) count as exit codes."""
+def run_cli(argv: Sequence[str], capsys: pytest.CaptureFixture[str], registry: Registry | None = None) -> CliResult:
+    """``gan ARGV`` in this process, with ``registry`` (default: what is installed, as ``gan`` builds it);
+    argparse's own exits (errors, ``--help``) count as exit codes."""
     capsys.readouterr()
     try:
-        code = main(list(argv))
+        code = main(list(argv), registry=registry)
     except SystemExit as exit_:
         code = exit_.code if isinstance(exit_.code, int) else 1
     captured = capsys.readouterr()
     return CliResult(code, captured.out, captured.err)
+
+
+def with_step(variant: Variant, step: Any, **changes: Any) -> Variant:
+    """``variant`` with its game's step replaced (0.2: the step belongs to the game)."""
+    build = variant.build
+    return attrs.evolve(variant, build=lambda config, data: attrs.evolve(build(config, data), step=step), **changes)
 
 
 def tiny_config(*overrides: str, **train: object) -> RunConfig:

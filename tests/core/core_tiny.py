@@ -15,8 +15,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from gan_core import GanModels, Variant, hookimpl, positive
-from gan_core.variant import DataInfo
+from gan_core import DataInfo, Game, Noise, Variant, hookimpl, positive
 
 #: train settings that keep a run to a fraction of a second
 TRAIN_DEFAULTS = {
@@ -71,28 +70,28 @@ class TinyDiscriminator(nn.Module):
 class LogitBCELoss:
     """Goodfellow et al.'s objective on logits, with the non-saturating generator loss."""
 
+    relativistic = False
+
     def discriminator_loss(self, real_scores: Tensor, fake_scores: Tensor) -> Tensor:
         real = F.binary_cross_entropy_with_logits(real_scores, torch.ones_like(real_scores))
         fake = F.binary_cross_entropy_with_logits(fake_scores, torch.zeros_like(fake_scores))
         return real + fake
 
-    def generator_loss(self, fake_scores: Tensor) -> Tensor:
+    def generator_loss(self, real_scores: Tensor | None, fake_scores: Tensor) -> Tensor:
         return F.binary_cross_entropy_with_logits(fake_scores, torch.ones_like(fake_scores))
 
-    def penalty(self, discriminator: nn.Module, real: Tensor, fake: Tensor, y: Tensor | None) -> Tensor | None:
-        return None
 
-
-def build(config: TinyConfig, data: DataInfo) -> GanModels:
+def build(config: TinyConfig, data: DataInfo) -> Game:
     generator = TinyGenerator(config.latent_dim, config.hidden, data.shape, data.kind == "image", config.bias)
     discriminator = TinyDiscriminator(config.hidden, data.shape, config.bias)
     betas = (config.betas[0], config.betas[1])
-    return GanModels(
+    return Game(
         generator=generator,
         discriminator=discriminator,
-        loss=LogitBCELoss(),
         g_optimizer=torch.optim.Adam(generator.parameters(), lr=config.lr, betas=betas),
         d_optimizer=torch.optim.Adam(discriminator.parameters(), lr=config.lr, betas=betas),
+        inputs=Noise(config.latent_dim),
+        loss=LogitBCELoss(),
     )
 
 

@@ -2,7 +2,7 @@
 
 It exercises what DTN-like variants need from the core: a second, resumable data stream
 (``LoadedData.extra``), a generator that reads source samples instead of noise
-(``Variant.source``), a variant-supplied ``load_data`` and its own step with a three-way
+(``SourceSamples``), a variant-supplied ``load_data`` and its own step with a three-way
 discriminator.
 """
 
@@ -15,10 +15,18 @@ from core_tiny import LogitBCELoss, TinyConfig
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from gan_core import DataOptions, GanModels, LoadedData, RunConfig, StepContext, Variant
-from gan_core.registry import Registry
+from gan_core import (
+    DataInfo,
+    DataOptions,
+    DatasetCatalog,
+    Game,
+    LoadedData,
+    RunConfig,
+    SourceSamples,
+    StepContext,
+    Variant,
+)
 from gan_core.testing import synthetic_data
-from gan_core.variant import DataInfo
 
 SOURCE_SHAPE = (3, 4, 4)
 TARGET_SHAPE = (1, 4, 4)
@@ -48,15 +56,17 @@ class ThreeWay(nn.Module):
         return self.net(x)
 
 
-def build(config: TinyConfig, data: DataInfo) -> GanModels:
+def build(config: TinyConfig, data: DataInfo) -> Game:
     generator = Translator(data.extra["source"], data)
     discriminator = ThreeWay(data, config.hidden)
-    return GanModels(
+    return Game(
         generator=generator,
         discriminator=discriminator,
-        loss=LogitBCELoss(),
         g_optimizer=torch.optim.Adam(generator.parameters(), lr=config.lr),
         d_optimizer=torch.optim.Adam(discriminator.parameters(), lr=config.lr),
+        inputs=SourceSamples("source"),
+        loss=LogitBCELoss(),
+        step=step,
     )
 
 
@@ -87,7 +97,7 @@ def two_domains(n: int = 40) -> LoadedData:
     return LoadedData(target.dataset, target.info, extra={"source": source})
 
 
-def load_data(config: RunConfig, options: DataOptions, registry: Registry) -> LoadedData:
+def load_data(config: RunConfig, options: DataOptions, datasets: DatasetCatalog) -> LoadedData:
     return two_domains()
 
 
@@ -95,8 +105,6 @@ TRANSLATE = Variant(
     name="tiny-translate",
     config_cls=TinyConfig,
     build=build,
-    step=step,
-    source="source",
     load_data=load_data,
     description="a 1x1-convolution translator with a three-way discriminator, for the core's tests",
     train_defaults={"batch_size": 8, "steps": 4, "log_every": 1, "sample_every": 0, "grid_size": 8, "progress": False},

@@ -19,12 +19,9 @@ from core_helpers import CliResult, image_data, run_cli
 from PIL import Image
 
 import gan_core
-from gan_core import GanTrainer, create_registry, hookimpl, plugins
-from gan_core.config import read_toml, resolve_config
-from gan_core.registry import Registry
-from gan_core.runs import load_generator
-from gan_core.sampling import sample_latent
-from gan_core.training.logs import read_log
+from gan_core import GanTrainer, Registry, create_registry, hookimpl, load_generator, resolve_config, sample_latent
+from gan_core._config import read_toml
+from gan_core._rundir import read_jsonl as read_log
 
 #: a conditional twin of ``tiny`` (its networks ignore labels: enough to exercise --label's plumbing)
 TINY_COND = attrs.evolve(core_tiny.TINY, name="tiny-cond", conditional=True)
@@ -41,9 +38,9 @@ def _registry() -> Registry:
 
 
 @pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Any:
-    monkeypatch.setattr(plugins, "_DEFAULT", _registry())
-    return lambda *argv: run_cli([str(a) for a in argv], capsys)
+def cli(capsys: pytest.CaptureFixture[str]) -> Any:
+    registry = _registry()
+    return lambda *argv: run_cli([str(a) for a in argv], capsys, registry)
 
 
 @pytest.fixture(scope="module")
@@ -120,6 +117,7 @@ def test_plugins_json_parses(cli: Any) -> None:
         "builtin": False,
         "provides": {"variant": ["tiny"]},
         "error": None,
+        "skipped": [],
     }
 
 
@@ -323,7 +321,7 @@ def test_sample_bad_label_lists(cli: Any, image_run: Path, tmp_path: Path, label
 
 
 def test_grid_labels_blocks() -> None:
-    from gan_core.sampling import grid_labels
+    from gan_core import grid_labels
 
     assert grid_labels(7, 10, (0, 1, 2)).tolist() == [0, 0, 0, 1, 1, 1, 2]
     assert grid_labels(4, 10, 7).tolist() == [7, 7, 7, 7]
@@ -335,13 +333,10 @@ def test_sample_from_something_that_is_not_a_run(cli: Any, tmp_path: Path) -> No
     one_line_error(cli("sample", tmp_path, "--out", tmp_path / "x.npy"), "not a run directory")
 
 
-def test_sample_a_run_whose_plugin_is_gone(
-    cli: Any, point_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(plugins, "_DEFAULT", create_registry(entry_points=False))
-    one_line_error(
-        cli("sample", point_run, "--out", tmp_path / "x.npy"), "unknown variant 'tiny'; available: none installed"
-    )
+def test_sample_a_run_whose_plugin_is_gone(point_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bare = create_registry(entry_points=False)
+    result = run_cli(["sample", str(point_run), "--out", str(tmp_path / "x.npy")], capsys, bare)
+    one_line_error(result, "unknown variant 'tiny'; available: none installed")
 
 
 def test_sample_a_run_without_a_checkpoint(cli: Any, point_run: Path, tmp_path: Path) -> None:

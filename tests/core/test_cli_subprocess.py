@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from core_helpers import TESTS_DIR, install_fake_distribution
 
-from gan_core import plugins
+from gan_core import _plugins as plugins
 
 
 def gan_command() -> list[str]:

@@ -10,9 +10,8 @@ import core_tiny
 import pytest
 import tomli_w
 
-from gan_core import ConfigError, TrainConfig
-from gan_core.config import dump_config, load_run_config, parse_override, read_toml, resolve_config
-from gan_core.variant import Variant
+from gan_core import ConfigError, TrainConfig, Variant, resolve_config
+from gan_core._config import dump_config, load_run_config, parse_override, read_toml
 
 TINY = core_tiny.TINY
 

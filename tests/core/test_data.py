@@ -14,12 +14,11 @@ import torch
 import torchvision.datasets
 from PIL import Image
 
-from gan_core import ConfigError, DataOptions
+from gan_core import ConfigError, DataOptions, Registry
 from gan_core.data import InMemoryDataset, grid25, ring8
 from gan_core.data.memory import resize_images
 from gan_core.data.toy import EVAL_SAMPLES, TOY_DATASET_SIZE, load_toy
 from gan_core.errors import DataUnavailableError
-from gan_core.registry import Registry
 
 
 def options(tmp_path: Path, image_size: int = 0) -> DataOptions:

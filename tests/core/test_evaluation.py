@@ -13,26 +13,36 @@ import pytest
 import torch
 from core_helpers import image_data
 
-from gan_core import ConfigError, EvalContext, FeatureExtractorSpec, GanTrainer, MetricSpec, create_registry, hookimpl
-from gan_core.config import resolve_config
-from gan_core.errors import UnknownNameError
-from gan_core.registry import Registry
-from gan_core.sampling import generate, sample_latent
-from gan_core.training.checkpoint import GENERATOR_FILE, latest_checkpoint
-from gan_core.training.logs import read_log
+from gan_core import (
+    ConfigError,
+    EvalContext,
+    FeatureExtractorSpec,
+    GanTrainer,
+    MetricSpec,
+    Registry,
+    RunDir,
+    UnknownNameError,
+    create_registry,
+    generate,
+    hookimpl,
+    resolve_config,
+    sample_latent,
+)
+from gan_core._rundir import read_jsonl as read_log
 
 TINY = core_tiny.TINY
 
 
 def _fit(out: Path, registry: Registry | None = None, evaluators: Any = (), variant: Any = TINY, **train: Any) -> Any:
     config = resolve_config(variant, flags=train)
+    registry = registry or create_registry(plugins=[core_tiny], entry_points=False)
     return GanTrainer(variant, config, out, registry=registry, evaluators=evaluators).fit()
 
 
 def _weights(run: Path) -> dict[str, torch.Tensor]:
     from safetensors.torch import load_file
 
-    return load_file(str(latest_checkpoint(run) / GENERATOR_FILE))  # type: ignore[operator]
+    return load_file(str(RunDir.weights_file(RunDir(run).latest_checkpoint(), "generator")))  # type: ignore[arg-type]
 
 
 def _noisy_evaluator(calls: list[int]) -> Any:

@@ -11,11 +11,20 @@ import core_tiny
 import pytest
 from core_helpers import install_fake_distribution, run_cli
 
-from gan_core import DatasetSpec, PluginError, create_registry, hookimpl, plugins
-from gan_core.cli.commands import CommandSpec
+from gan_core import (
+    AmbiguousNameError,
+    CommandSpec,
+    DatasetSpec,
+    LossSpec,
+    PluginError,
+    PluginReport,
+    Registry,
+    Variant,
+    create_registry,
+    hookimpl,
+)
+from gan_core import _plugins as plugins
 from gan_core.data.toy import load_toy
-from gan_core.registry import Registry
-from gan_core.variant import Variant
 
 CORE_DATASETS = {
     "ring8",
@@ -50,7 +59,7 @@ def registers(*names: str) -> Callable[[Callable[[Any], None]], None]:
     return hook
 
 
-def report(registry: Registry, name: str) -> plugins.PluginReport:
+def report(registry: Registry, name: str) -> PluginReport:
     (found,) = [p for p in registry.plugins if p.name == name]
     return found
 
@@ -62,10 +71,11 @@ def test_core_registers_its_datasets_and_commands_through_the_plugin_manager() -
     registry = create_registry(entry_points=False)
     core = registry.plugins[0]
     assert core.name == "core" and core.builtin and core.ok
-    assert set(core.provides["dataset"]) == CORE_DATASETS == set(registry.datasets)
-    assert set(core.provides["command"]) == {"plugins", "train", "sample"} == set(registry.commands)
-    assert registry.owners[("dataset", "ring8")] == "core"
-    assert registry.variants == {}  # the core ships no variant of its own
+    assert set(core.provides["dataset"]) == CORE_DATASETS == set(registry.datasets.names())
+    assert set(core.provides["command"]) == {"plugins", "train", "sample"} == set(registry.commands.names())
+    assert set(core.provides["loss"]) == {"minimax", "non-saturating"}
+    assert "core:ring8" in registry.datasets and registry.datasets.qualify("ring8") == "core:ring8"
+    assert len(registry.variants) == 0  # the core ships no variant of its own
 
 
 def test_plugin_objects_register_every_kind_of_thing() -> None:
@@ -88,25 +98,23 @@ def test_plugin_objects_register_every_kind_of_thing() -> None:
     assert registry.variant("v2").name == "v2"
     assert registry.dataset("ring8-copy") is extra_dataset
     assert registry.commands["hello"] is command
-    assert registry.owners[("variant", "v1")] == "everything"
+    assert registry.variant("everything:v1").name == "v1"
 
 
-def test_plugin_command_is_a_gan_subcommand(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_plugin_command_is_a_gan_subcommand_and_receives_the_registry(capsys: pytest.CaptureFixture[str]) -> None:
     def add_arguments(parser: Any) -> None:
         parser.add_argument("--who", default="world")
 
     def run(args: Any) -> int:
-        print(f"hello {args.who}")
+        print(f"hello {args.who}; {len(args.registry.datasets)} data sets")
         return 3
 
     plugin = make_plugin(
         "greeter", gan_register_commands=lambda register: register(CommandSpec("hello", "greet", add_arguments, run))
     )
-    monkeypatch.setattr(plugins, "_DEFAULT", create_registry(plugins=[plugin], entry_points=False))
-    result = run_cli(["hello", "--who", "gan"], capsys)
-    assert (result.code, result.out, result.err) == (3, "hello gan\n", "")
+    registry = create_registry(plugins=[plugin], entry_points=False)
+    result = run_cli(["hello", "--who", "gan"], capsys, registry)
+    assert (result.code, result.out, result.err) == (3, f"hello gan; {len(CORE_DATASETS)} data sets\n", "")
 
 
 def test_unknown_name_lists_what_is_available(registry: Registry) -> None:
@@ -130,7 +138,7 @@ def test_plugin_raising_in_its_hook_is_reported_and_rolled_back() -> None:
     broken = report(registry, "bad_hook")
     assert (broken.name, broken.version, broken.error) == ("bad_hook", "0.4", "RuntimeError: boom in the hook")
     assert not broken.ok and broken.provides == {}
-    assert "half-done" not in registry.variants and ("variant", "half-done") not in registry.owners
+    assert "half-done" not in registry.variants and "bad_hook:half-done" not in registry.variants
     assert registry.variant("tiny") is core_tiny.TINY  # the next plugin still loads
     assert registry.broken == [broken]
 
@@ -147,38 +155,95 @@ def test_rollback_spans_hooks_of_one_plugin() -> None:
     assert report(registry, "two_hooks").error == "ValueError: no data"
 
 
-def test_duplicate_name_is_reported_and_the_first_owner_keeps_it() -> None:
-    thief = make_plugin("thief", gan_register_variants=registers("mine", "tiny"))
-    registry = create_registry(plugins=[core_tiny, thief], entry_points=False)
-    error = report(registry, "thief").error
-    assert error is not None and "'tiny'" in error and "core_tiny" in error
-    assert registry.variant("tiny") is core_tiny.TINY
-    assert "mine" not in registry.variants  # rolled back with the rest of the plugin
+class _Hinge:
+    """A loss that says which plugin made it."""
+
+    relativistic = False
+
+    def __init__(self, owner: str) -> None:
+        self.owner = owner
+
+    def discriminator_loss(self, real_scores: Any, fake_scores: Any) -> Any:
+        return (1 - real_scores).relu().mean() + (1 + fake_scores).relu().mean()
+
+    def generator_loss(self, real_scores: Any, fake_scores: Any) -> Any:
+        return -fake_scores.mean()
 
 
-def test_duplicate_of_a_core_dataset_is_reported() -> None:
-    clash = make_plugin(
-        "clash", gan_register_datasets=lambda register: register(DatasetSpec("ring8", lambda options: None))
+def _hinge_plugin(name: str) -> types.ModuleType:
+    return make_plugin(
+        name, gan_register_losses=lambda register: register(LossSpec("hinge", lambda: _Hinge(name), f"{name}'s"))
     )
+
+
+def test_two_plugins_registering_one_name_both_load_and_the_qualified_name_picks_each() -> None:
+    registry = create_registry(plugins=[_hinge_plugin("alpha"), _hinge_plugin("beta")], entry_points=False)
+    assert report(registry, "alpha").ok and report(registry, "beta").ok
+    assert report(registry, "alpha").provides == {"loss": ("hinge",)} == report(registry, "beta").provides
+    assert registry.loss("alpha:hinge").factory().owner == "alpha"
+    assert registry.loss("beta:hinge").factory().owner == "beta"
+    with pytest.raises(AmbiguousNameError) as info:
+        registry.loss("hinge")
+    assert (
+        str(info.value) == "ambiguous loss 'hinge': registered by several plugins; write one of alpha:hinge, beta:hinge"
+    )
+    assert "\n" not in str(info.value)
+    assert registry.losses.names() == ["minimax", "non-saturating", "alpha:hinge", "beta:hinge"]
+
+
+def test_a_variant_naming_an_ambiguous_loss_gets_a_one_line_config_error(capsys: pytest.CaptureFixture[str]) -> None:
+    from gan_core import ConfigError, Game, Noise, resolve_config
+
+    def build(config: Any, data: Any) -> Game:
+        game = core_tiny.build(config, data)
+        return Game(
+            **{
+                **{f: getattr(game, f) for f in ("generator", "discriminator", "g_optimizer", "d_optimizer")},
+                "inputs": Noise(config.latent_dim),
+                "loss": config.activation,
+            }
+        )
+
+    chooser = Variant(name="chooser", config_cls=core_tiny.TinyConfig, build=build)
+    registry = create_registry(plugins=[_hinge_plugin("alpha"), _hinge_plugin("beta")], entry_points=False)
+    info = core_tiny.DataInfo(shape=(2,), kind="points")
+    config = resolve_config(chooser, overrides=["activation=hinge"])
+    with pytest.raises(ConfigError, match=r"^model\.loss: ambiguous loss 'hinge'.*alpha:hinge, beta:hinge$"):
+        chooser.build_game(config.model, info, registry)
+    picked = chooser.build_game(resolve_config(chooser, overrides=["activation=beta:hinge"]).model, info, registry)
+    assert picked.loss.owner == "beta"  # type: ignore[union-attr]
+
+
+def test_the_same_name_as_a_core_data_set_leaves_both_reachable() -> None:
+    mine = DatasetSpec("ring8", lambda options: None)
+    clash = make_plugin("clash", gan_register_datasets=lambda register: register(mine))
     registry = create_registry(plugins=[clash], entry_points=False)
-    error = report(registry, "clash").error
-    assert error is not None and "ring8" in error and "'core'" in error
-    assert registry.owners[("dataset", "ring8")] == "core"
+    assert report(registry, "clash").ok
+    assert registry.dataset("clash:ring8") is mine and registry.dataset("core:ring8").name == "ring8"
+    with pytest.raises(AmbiguousNameError, match=r"write one of clash:ring8, core:ring8$"):
+        registry.dataset("ring8")
 
 
-def test_duplicate_within_one_plugin_is_reported() -> None:
-    registry = create_registry(
-        plugins=[make_plugin("twice", gan_register_variants=registers("x", "x"))], entry_points=False
-    )
-    assert "already registered" in (report(registry, "twice").error or "")
-    assert "x" not in registry.variants
+def test_a_name_registered_twice_by_one_plugin_is_skipped_alone_and_reported(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    plugin = make_plugin("twice", gan_register_variants=registers("x", "y", "x"))
+    registry = create_registry(plugins=[plugin], entry_points=False)
+    twice = report(registry, "twice")
+    assert twice.ok and twice.provides == {"variant": ("x", "y")}
+    assert twice.skipped == ("variant 'x' is registered twice by 'twice'",)
+    assert registry.variant("x").name == "x" and registry.variant("y").name == "y"
+    listing = run_cli(["plugins"], capsys, registry)
+    assert "twice (unknown version)  variants: x, y\n    not registered: variant 'x' is registered twice" in listing.out
+    with pytest.raises(PluginError, match="registered twice"):
+        create_registry(plugins=[plugin], entry_points=False, strict=True)
 
 
 def test_a_failed_plugins_names_stay_free_for_later_plugins() -> None:
     bad = make_plugin("bad_first", gan_register_variants=_raise)
     good = make_plugin("good_later", gan_register_variants=registers("half-done"))
     registry = create_registry(plugins=[bad, good], entry_points=False)
-    assert registry.owners[("variant", "half-done")] == "good_later"
+    assert registry.variants.qualify("half-done") == "good_later:half-done"
     assert report(registry, "good_later").ok
 
 
@@ -230,7 +295,7 @@ raise ImportError("needs a library that is not installed")
 GOOD_PLUGIN = """
 from gan_core import hookimpl
 from core_tiny import TinyConfig, build
-from gan_core.variant import Variant
+from gan_core import Variant
 
 
 @hookimpl
@@ -262,7 +327,7 @@ def test_plugin_failing_on_import_is_reported_with_its_version(site: Path) -> No
     assert broken.error == "ImportError: needs a library that is not installed"
     assert report(registry, "fake_a").provides == {"variant": ("va",)}
     assert report(registry, "fake_a").version == "1.2.3"
-    assert set(registry.variants) == {"va"}
+    assert set(registry.variants.names()) == {"va"}
 
 
 def test_strict_environment_raises_on_a_broken_entry_point(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -287,14 +352,21 @@ def test_gan_plugins_selects_entry_points(
     assert all(p.ok for p in registry.plugins)
 
 
-def test_get_registry_is_cached_until_reset(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_0_1_global_registry_still_works_with_a_warning_that_says_what_to_use(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gan_core
+    from gan_core import GanDeprecationWarning
+    from gan_core._deprecated import reset_registry
+
     install_three(site)
     monkeypatch.setenv(plugins.ONLY_ENV, "fake_a")
-    first = plugins.get_registry()
-    assert plugins.get_registry() is first and set(first.variants) == {"va"}
-    monkeypatch.setenv(plugins.ONLY_ENV, "fake_b")
-    plugins.reset_registry()
-    assert set(plugins.get_registry().variants) == {"vb"}
+    reset_registry()
+    with pytest.warns(GanDeprecationWarning, match=r"use the registry you are given \(args.registry, ctx.registry\)"):
+        first = gan_core.get_registry()
+    with pytest.warns(GanDeprecationWarning):
+        assert gan_core.get_registry() is first and set(first.variants.names()) == {"va"}
+    reset_registry()
 
 
 def test_cli_lists_broken_plugins_and_warns_once_per_command(

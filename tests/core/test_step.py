@@ -10,10 +10,9 @@ import torch
 from accelerate import Accelerator
 from torch import Tensor, nn
 
+from gan_core import DataInfo, Loss, Noise, Regularizer, StepContext, alternating_step, frozen
+from gan_core._stream import BatchStream
 from gan_core.data import InMemoryDataset
-from gan_core.protocols import Loss
-from gan_core.training import BatchStream, StepContext, alternating_step, frozen
-from gan_core.variant import DataInfo
 
 INFO = DataInfo(shape=(2,), kind="points")
 LOSS = core_tiny.LogitBCELoss()
@@ -29,7 +28,13 @@ def data() -> InMemoryDataset:
 
 
 def context(
-    generator: nn.Module, discriminator: nn.Module, *, loss: Loss = LOSS, d_steps: int = 1, plain: bool = False
+    generator: nn.Module,
+    discriminator: nn.Module,
+    *,
+    loss: Loss = LOSS,
+    d_steps: int = 1,
+    plain: bool = False,
+    regularizers: tuple[Regularizer, ...] = (),
 ) -> StepContext:
     return StepContext(
         accelerator=Accelerator(),
@@ -40,7 +45,8 @@ def context(
         g_optimizer=torch.optim.SGD(generator.parameters(), lr=0.1),
         d_optimizer=torch.optim.SGD(discriminator.parameters(), lr=0.1),
         batches=BatchStream(data(), batch_size=8, seed=0, device=torch.device("cpu")),
-        latent_dim=3,
+        inputs=Noise(3),
+        regularizers=regularizers,
         d_steps=d_steps,
         plain_backward=plain,
     )
@@ -70,7 +76,7 @@ def test_alternating_step_is_algorithm_1(d_steps: int, plain: bool) -> None:
         d_ref.zero_grad()
         d_loss.backward()
         d_ref.step()
-    g_loss = LOSS.generator_loss(d_copy(fake))
+    g_loss = LOSS.generator_loss(None, d_copy(fake))
     g_ref.zero_grad()
     g_loss.backward()
     g_ref.step()
@@ -83,24 +89,35 @@ def test_alternating_step_is_algorithm_1(d_steps: int, plain: bool) -> None:
     assert all(p.requires_grad for p in discriminator.parameters())  # unfrozen again
 
 
-class _SquaredScorePenalty(core_tiny.LogitBCELoss):
-    """BCE plus 0.5 * mean(D(real)^2): a penalty whose gradient is easy to write down by hand."""
+class _SquaredScorePenalty:
+    """0.5 * mean(D(real)^2): a penalty whose gradient is easy to write down by hand; it counts the
+    updates it sees after each step."""
+
+    name = "squared"
+
+    def __init__(self, every: int = 1) -> None:
+        self.every = every
+        self.after = 0
 
     def penalty(self, discriminator: nn.Module, real: Tensor, fake: Tensor, y: Tensor | None) -> Tensor | None:
         return 0.5 * discriminator(real).pow(2).mean()
+
+    def after_step(self, discriminator: nn.Module) -> None:
+        self.after += 1
 
 
 def test_update_discriminator_adds_the_penalty_to_the_objective() -> None:
     generator, discriminator = models()
     reference = copy.deepcopy(discriminator)
-    loss = _SquaredScorePenalty()
-    ctx = context(generator, discriminator, loss=loss)
+    regularizer = _SquaredScorePenalty()
+    ctx = context(generator, discriminator, regularizers=(regularizer,))
     real, _ = next(ctx.batches)
     fake = generator(torch.randn(8, 3)).detach()
 
     d_loss, penalty = ctx.update_discriminator(real, fake, None)
 
-    objective = loss.discriminator_loss(reference(real), reference(fake))
+    assert regularizer.after == 1
+    objective = LOSS.discriminator_loss(reference(real), reference(fake))
     expected_penalty = 0.5 * reference(real).pow(2).mean()
     (objective + expected_penalty).backward()
     assert torch.allclose(d_loss, objective.detach()) and penalty is not None
@@ -139,3 +156,62 @@ def test_frozen_restores_flags_even_on_error() -> None:
         assert not any(p.requires_grad for p in module.parameters())
         raise RuntimeError
     assert [p.requires_grad for p in module.parameters()] == before
+
+
+@pytest.mark.parametrize("d_steps", [1, 2])
+def test_a_lazy_penalty_applies_every_k_discriminator_updates_scaled_by_k(d_steps: int) -> None:
+    """Karras et al. 2020's lazy regularisation: with every = 3, updates 0, 3, 6, ... carry 3 x the penalty."""
+    generator, discriminator = models()
+    regularizer = _SquaredScorePenalty(every=3)
+    ctx = context(generator, discriminator, d_steps=d_steps, regularizers=(regularizer,))
+    seen: list[float | None] = []
+    for step in range(4):
+        ctx.begin(step)
+        for _ in range(d_steps):
+            real, _ = next(ctx.batches)
+            fake = generator(torch.randn(8, 3)).detach()
+            expected = 3 * 0.5 * discriminator(real).pow(2).mean().detach()
+            _, penalty = ctx.update_discriminator(real, fake, None)
+            seen.append(None if penalty is None else float(penalty / expected))
+    due = [index % 3 == 0 for index in range(4 * d_steps)]
+    assert [value is not None for value in seen] == due
+    assert all(value == pytest.approx(1.0) for value in seen if value is not None)
+    assert regularizer.after == 4 * d_steps  # a projection runs after every update, due or not
+
+
+class _Relativistic(core_tiny.LogitBCELoss):
+    """Records the scores the generator's update passes; the objective compares them (RpGAN's shape)."""
+
+    relativistic = True
+
+    def __init__(self) -> None:
+        self.seen: list[Tensor | None] = []
+
+    def generator_loss(self, real_scores: Tensor | None, fake_scores: Tensor) -> Tensor:
+        self.seen.append(real_scores)
+        assert real_scores is not None
+        return nn.functional.softplus(real_scores - fake_scores).mean()
+
+
+def test_a_relativistic_loss_sees_the_real_scores_in_the_generators_update() -> None:
+    generator, discriminator = models()
+    loss = _Relativistic()
+    ctx = context(generator, discriminator, loss=loss)
+    real, _ = next(ctx.batches)
+    fake = ctx.fake_batch(8, None, keep_graph=True)
+    expected = discriminator(real).detach()
+    ctx.update_generator(fake, None, real)
+    assert len(loss.seen) == 1 and torch.equal(loss.seen[0], expected)  # type: ignore[arg-type]
+    assert all(p.grad is None for p in discriminator.parameters())
+    with pytest.raises(TypeError, match="pass real="):
+        ctx.update_generator(ctx.fake_batch(8, None, keep_graph=True), None)
+
+
+def test_a_plain_loss_never_makes_the_generators_update_score_real_samples() -> None:
+    generator, discriminator = models()
+    calls: list[int] = []
+    discriminator.register_forward_hook(lambda module, args, out: calls.append(len(args[0])))
+    ctx = context(generator, discriminator)
+    real, _ = next(ctx.batches)
+    ctx.update_generator(ctx.fake_batch(8, None, keep_graph=True), None, real)
+    assert calls == [8]  # the fakes alone

@@ -8,9 +8,8 @@ from torch import Tensor
 from torch.utils.data import Dataset
 
 from gan_core import ConfigError
+from gan_core._stream import BatchStream, epoch_permutation
 from gan_core.data import InMemoryDataset
-from gan_core.training import BatchStream
-from gan_core.training.stream import epoch_permutation
 
 CPU = torch.device("cpu")
 

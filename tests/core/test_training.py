@@ -12,19 +12,25 @@ import attrs
 import core_tiny
 import pytest
 import torch
-from core_helpers import image_data, tiny_config
+from core_helpers import image_data, tiny_config, with_step
 from PIL import Image
 from safetensors.torch import load_file
 
-from gan_core import ConfigError, GanTrainer, LoadedData, TrainResult, alternating_step
-from gan_core.config import load_run_config, resolve_config
+from gan_core import (
+    ConfigError,
+    GanTrainer,
+    LoadedData,
+    Registry,
+    RunDir,
+    TrainResult,
+    Variant,
+    alternating_step,
+    resolve_config,
+)
+from gan_core._config import load_run_config
+from gan_core._rundir import read_jsonl as read_log
 from gan_core.data import InMemoryDataset
 from gan_core.errors import RunDirectoryError
-from gan_core.registry import Registry
-from gan_core.sampling import read_data_info
-from gan_core.training.checkpoint import GENERATOR_FILE, checkpoint_name, latest_checkpoint, list_checkpoints
-from gan_core.training.logs import read_log
-from gan_core.variant import Variant
 
 TINY = core_tiny.TINY
 
@@ -41,9 +47,9 @@ def fit(registry: Registry) -> Any:
 
 
 def generator_weights(run: Path, step: int | None = None) -> dict[str, torch.Tensor]:
-    checkpoint = latest_checkpoint(run) if step is None else run / "checkpoints" / checkpoint_name(step)
+    checkpoint = RunDir(run).latest_checkpoint() if step is None else RunDir(run).checkpoint_path(step)
     assert checkpoint is not None
-    return load_file(str(checkpoint / GENERATOR_FILE))
+    return load_file(str(RunDir.weights_file(checkpoint, "generator")))
 
 
 def assert_same_weights(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> None:
@@ -57,7 +63,7 @@ def log_without_time(run: Path) -> list[dict[str, Any]]:
 
 
 def checkpoint_steps(run: Path) -> list[int]:
-    return [int(p.name.removeprefix("step_")) for p in list_checkpoints(run)]
+    return [int(p.name.removeprefix("step_")) for p in RunDir(run).checkpoints()]
 
 
 # --- what a run leaves behind --------------------------------------------------------------------
@@ -84,9 +90,9 @@ def test_a_short_run_writes_its_directory(fit: Any, tmp_path: Path) -> None:
         with Image.open(png) as image:
             assert image.format == "PNG" and image.width > 0
     assert checkpoint_steps(run) == [2, 4]
-    assert (run / "checkpoints" / "step_00000004" / GENERATOR_FILE).is_file()
+    assert RunDir.weights_file(run / "checkpoints" / "step_00000004", "generator").is_file()
     assert load_run_config(TINY, run / "config.toml") == tiny_config(steps=4, sample_every=2, checkpoint_every=2)
-    info = read_data_info(run)
+    info = RunDir(run).read_data_info()
     assert (info.shape, info.kind, info.num_classes) == ((2,), "points", 8)
 
 
@@ -104,7 +110,7 @@ def test_image_runs_write_image_grids(fit: Any, tmp_path: Path) -> None:
     fit(run, data=image_data(), steps=2, grid_size=9)
     with Image.open(run / "samples" / "step_00000002.png") as grid:
         assert grid.size == (3 * 8 + 4 * 2, 3 * 8 + 4 * 2)  # 3 x 3 tiles of 8 px with 2 px padding
-    assert read_data_info(run).shape == (1, 8, 8)
+    assert RunDir(run).read_data_info().shape == (1, 8, 8)
 
 
 def test_log_lines_average_the_steps_between_them(fit: Any, tmp_path: Path) -> None:
@@ -147,7 +153,7 @@ def test_variant_with_its_own_step(fit: Any, tmp_path: Path) -> None:
         ctx.g_optimizer.step()
         return {"gap": loss.detach()}
 
-    custom = attrs.evolve(TINY, name="custom", step=generator_only)
+    custom = with_step(TINY, generator_only, name="custom")
     run = tmp_path / "run"
     fit(run, variant=custom, steps=3)
     assert calls == [0, 1, 2]
@@ -221,8 +227,8 @@ def test_a_save_killed_midway_leaves_the_previous_checkpoint(fit: Any, tmp_path:
     fit(run, steps=2)
     partial = run / "checkpoints" / ".tmp-step_00000004"
     partial.mkdir()
-    (partial / GENERATOR_FILE).write_bytes(b"\x00" * 10)  # a half-written file
-    assert latest_checkpoint(run) == run / "checkpoints" / "step_00000002"
+    RunDir.weights_file(partial, "generator").write_bytes(b"\x00" * 10)  # a half-written file
+    assert RunDir(run).latest_checkpoint() == run / "checkpoints" / "step_00000002"
     assert checkpoint_steps(run) == [2]
     result = fit(run, steps=4, resume=True)
     assert result.start_step == 2
@@ -235,9 +241,9 @@ def test_checkpoint_names_that_are_not_ours_are_ignored(tmp_path: Path) -> None:
     for name in ["step_00000010", "step_00000002", "step_x", "notes", ".tmp-step_00000020"]:
         (root / name).mkdir(parents=True)
     (root / "step_00000030").write_text("a file, not a checkpoint")
-    assert [p.name for p in list_checkpoints(tmp_path)] == ["step_00000002", "step_00000010"]
-    assert latest_checkpoint(tmp_path) == root / "step_00000010"
-    assert latest_checkpoint(tmp_path / "nowhere") is None
+    assert [p.name for p in RunDir(tmp_path).checkpoints()] == ["step_00000002", "step_00000010"]
+    assert RunDir(tmp_path).latest_checkpoint() == root / "step_00000010"
+    assert RunDir(tmp_path / "nowhere").latest_checkpoint() is None
 
 
 def test_an_existing_run_is_never_overwritten(fit: Any, tmp_path: Path) -> None:
@@ -303,7 +309,7 @@ def test_image_folder_runs_through_the_data_loader_and_resumes(fit: Any, tmp_pat
     fit(tmp_path / "straight", steps=4, **settings)
     fit(tmp_path / "split", steps=2, **settings)
     fit(tmp_path / "split", steps=4, resume=True, **settings)
-    assert read_data_info(tmp_path / "split").shape == (3, 4, 4)
+    assert RunDir(tmp_path / "split").read_data_info().shape == (3, 4, 4)
     assert_same_weights(generator_weights(tmp_path / "straight"), generator_weights(tmp_path / "split"))
 
 
@@ -315,7 +321,7 @@ def test_fp16_without_a_gpu_is_refused_rather_than_silently_ignored(fit: Any, tm
 
 
 def test_toy_value_range_holds_every_training_point() -> None:
-    from gan_core.data.registry import DataOptions
+    from gan_core import DataOptions
     from gan_core.data.toy import load_toy
 
     for name in ("ring8", "grid25"):
@@ -335,7 +341,7 @@ def test_linear_decay_reaches_zero_at_the_last_step(fit: Any, tmp_path: Path) ->
         seen.append((ctx.g_optimizer.param_groups[0]["lr"], ctx.d_optimizer.param_groups[0]["lr"]))
         return alternating_step(ctx)
 
-    fit(tmp_path / "run", variant=attrs.evolve(TINY, name="rec", step=recording), steps=4, lr_decay="linear")
+    fit(tmp_path / "run", variant=with_step(TINY, recording, name="rec"), steps=4, lr_decay="linear")
     base = seen[0][0]
     assert [g for g, _ in seen] == pytest.approx([base * f for f in (1.0, 0.75, 0.5, 0.25)])
     assert [d for _, d in seen] == pytest.approx([g for g, _ in seen])
@@ -348,7 +354,7 @@ def test_no_decay_keeps_the_rate(fit: Any, tmp_path: Path) -> None:
         seen.append(ctx.g_optimizer.param_groups[0]["lr"])
         return alternating_step(ctx)
 
-    fit(tmp_path / "run", variant=attrs.evolve(TINY, name="rec", step=recording), steps=3)
+    fit(tmp_path / "run", variant=with_step(TINY, recording, name="rec"), steps=3)
     assert len(set(seen)) == 1
 
 
@@ -379,7 +385,7 @@ def test_resume_with_linear_decay_is_bit_for_bit(fit: Any, tmp_path: Path) -> No
     ],
 )
 def test_scalars_keep_four_significant_digits(value: float, shown: str) -> None:
-    from gan_core.training.logs import format_scalar
+    from gan_core._training.logs import format_scalar
 
     assert format_scalar(value) == shown
 
@@ -390,6 +396,6 @@ def test_progress_bar_shows_a_small_learning_rate(fit: Any, tmp_path: Path, caps
     def with_lr(ctx: Any) -> dict[str, torch.Tensor]:
         return {**alternating_step(ctx), "lr": torch.tensor(1e-4)}
 
-    fit(tmp_path / "run", variant=attrs.evolve(TINY, name="lr", step=with_lr), steps=2, log_every=1, progress=True)
+    fit(tmp_path / "run", variant=with_step(TINY, with_lr, name="lr"), steps=2, log_every=1, progress=True)
     bar = capsys.readouterr().err
     assert "lr=0.0001" in bar and "lr=0.000," not in bar and "lr=0.000]" not in bar

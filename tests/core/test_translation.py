@@ -9,18 +9,15 @@ import attrs
 import core_translate
 import pytest
 import torch
-from core_translate import TRANSLATE, two_domains
+from core_helpers import with_step
+from core_translate import TARGET_SHAPE, TRANSLATE, two_domains
 from PIL import Image
 from safetensors.torch import load_file
 
-from gan_core import GanTrainer, StepContext
-from gan_core.config import resolve_config
-from gan_core.sampling import read_data_info
+from gan_core import GanTrainer, RunDir, StepContext, Variant, resolve_config
+from gan_core._rundir import read_jsonl as read_log
+from gan_core._stream import BatchStream, epoch_permutation
 from gan_core.testing import check_variant
-from gan_core.training.checkpoint import GENERATOR_FILE, latest_checkpoint
-from gan_core.training.logs import read_log
-from gan_core.training.stream import BatchStream, epoch_permutation
-from gan_core.variant import Variant
 
 
 def fit(out: Path, *, resume: bool = False, variant: Variant = TRANSLATE, **train: object) -> None:
@@ -40,7 +37,7 @@ def test_the_kit_asks_for_the_source_shape(tmp_path: Path) -> None:
 def test_the_variant_loads_its_own_data_and_the_builder_sees_the_source(tmp_path: Path) -> None:
     run = tmp_path / "run"
     fit(run, steps=2)
-    info = read_data_info(run)
+    info = RunDir(run).read_data_info()
     assert info.shape == core_translate.TARGET_SHAPE
     assert info.extra["source"].shape == core_translate.SOURCE_SHAPE
 
@@ -51,7 +48,9 @@ def test_resume_replays_both_streams_bit_for_bit(tmp_path: Path) -> None:
     fit(straight, steps=9)
     fit(split, steps=4)
     fit(split, steps=9, resume=True)
-    a, b = (load_file(str(latest_checkpoint(run) / GENERATOR_FILE)) for run in (straight, split))  # type: ignore[operator]
+    a, b = (
+        load_file(str(RunDir.weights_file(RunDir(run).latest_checkpoint(), "generator"))) for run in (straight, split)
+    )  # type: ignore[arg-type]
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
     strip = [{k: v for k, v in r.items() if k != "elapsed_s"} for r in read_log(straight / "log.jsonl")]
     assert strip == [{k: v for k, v in r.items() if k != "elapsed_s"} for r in read_log(split / "log.jsonl")]
@@ -70,7 +69,7 @@ def test_the_extra_stream_counts_its_batches(tmp_path: Path) -> None:
         seen.append(ctx.streams["source"].consumed)
         return dict(scalars)
 
-    fit(tmp_path / "run", variant=attrs.evolve(TRANSLATE, step=counting), steps=3)
+    fit(tmp_path / "run", variant=with_step(TRANSLATE, counting), steps=3)
     assert seen == [1, 2, 3]
 
 
@@ -92,39 +91,47 @@ def test_grids_pair_each_source_sample_with_its_translation(tmp_path: Path) -> N
     assert grid.mode == "RGB"
 
 
-def test_a_translation_variant_must_bring_its_own_step() -> None:
-    with pytest.raises(TypeError, match="own step"):
-        attrs.evolve(TRANSLATE, step=None)
+def test_a_missing_source_data_set_is_a_config_error_before_anything_is_written(tmp_path: Path) -> None:
+    from core_translate import SOURCE_SHAPE, build
 
-
-def test_a_missing_source_data_set_is_a_config_error(tmp_path: Path) -> None:
-    from gan_core import ConfigError
+    from gan_core import ConfigError, DataInfo
     from gan_core.testing import synthetic_data
 
-    only_target = attrs.evolve(TRANSLATE, load_data=lambda config, options, registry: synthetic_data((1, 4, 4)))
-    with pytest.raises(ConfigError, match="translates a 'source' data set"):
+    def build_blind(config: object, data: DataInfo) -> object:  # a builder that does not check its domains
+        return build(config, attrs.evolve(data, extra={"source": DataInfo(SOURCE_SHAPE, "image")}))  # type: ignore[arg-type]
+
+    only_target = attrs.evolve(
+        TRANSLATE, build=build_blind, load_data=lambda config, options, datasets: synthetic_data((1, 4, 4))
+    )
+    with pytest.raises(
+        ConfigError, match=r"^train\.dataset: the generator translates 'source' samples; the data has no"
+    ):
         fit(tmp_path / "run", variant=only_target, steps=1)
+    assert not (tmp_path / "run").exists()
 
 
-def test_gan_sample_refuses_a_translation_run(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+def test_gan_sample_draws_source_samples_and_shows_each_beside_its_translation(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     import core_tiny
+    import numpy as np
     from core_helpers import run_cli
+    from PIL import Image
 
-    from gan_core import create_registry, hookimpl, plugins
+    from gan_core import create_registry, hookimpl
 
     class _Plugin:
         @hookimpl
         def gan_register_variants(self, register: object) -> None:
             register(TRANSLATE)  # type: ignore[operator]
 
-    monkeypatch.setattr(plugins, "_DEFAULT", create_registry(plugins=[core_tiny, _Plugin()], entry_points=False))
+    registry = create_registry(plugins=[core_tiny, _Plugin()], entry_points=False)
     run = tmp_path / "run"
     fit(run, steps=1)
-    result = run_cli(["sample", str(run), "--n", "4", "--out", str(tmp_path / "s.png")], capsys)
-    assert result.code == 2
-    assert result.err_lines == [
-        "gan sample: error: RUN_DIR: tiny-translate translates 'source' samples instead of drawing from noise; "
-        "use the command its plugin provides (see gan --help)"
-    ]
+    raw = run_cli(["sample", str(run), "--n", "4", "--out", str(tmp_path / "s.npy")], capsys, registry)
+    assert raw.code == 0, raw.err
+    assert np.load(tmp_path / "s.npy").shape == (4, *TARGET_SHAPE)
+    grid = run_cli(["sample", str(run), "--n", "4", "--out", str(tmp_path / "s.png")], capsys, registry)
+    assert grid.code == 0, grid.err
+    # four (source, translation) pairs in one row of 4x4 tiles with 2-pixel padding: 8 tiles wide
+    assert Image.open(tmp_path / "s.png").size == (2 + 8 * (4 + 2), 2 + 4 + 2)

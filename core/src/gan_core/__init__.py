@@ -1,14 +1,16 @@
-"""gan-core: protocols, plugin system, training loop, data sets and CLI of the gan library."""
+"""gan-core: the contracts, plugin system, training loop, data sets and CLI of the gan library.
 
-from importlib.metadata import PackageNotFoundError, version
+What this package exports is the plugin API: a plugin (and a script) imports from ``gan_core`` and
+from the documented submodules ``gan_core.backbones``, ``gan_core.data``, ``gan_core.losses``,
+``gan_core.regularizers``, ``gan_core.testing``, ``gan_core.errors`` and ``gan_core.hookspecs``.
+Every other module is private (its name starts with ``_``) and may change in any release; the module
+paths of gan-core 0.1 still work in 0.2, with a :class:`GanDeprecationWarning`.
+"""
 
-try:
-    __version__ = version("gan-core")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0"
+import warnings
+from typing import Any
 
-from gan_core.cli.commands import CommandSpec
-from gan_core.config import (
+from gan_core._config import (
     RunConfig,
     TrainConfig,
     in_range,
@@ -18,53 +20,142 @@ from gan_core.config import (
     positive,
     resolve_config,
 )
-from gan_core.data.registry import DataOptions, DatasetSpec, LoadedData
-from gan_core.errors import ConfigError, GanError, PluginError, UnknownNameError
+from gan_core._files import atomic_write, atomic_write_text
+from gan_core._game import Game, StepContext, StepFn, alternating_step, frozen
+from gan_core._inference import batched_forward, generate, grid_labels, process_share, sample_latent
+from gan_core._inputs import GeneratorInput, InputSampler, Noise, SourceSamples
+from gan_core._plugins import ENTRY_POINT_GROUP, create_registry
+from gan_core._protocols import Discriminator, Generator, Loss, Regularizer
+from gan_core._records import (
+    CommandSpec,
+    DataInfo,
+    DataKind,
+    DataOptions,
+    DatasetCatalog,
+    DatasetSpec,
+    FeatureExtractorSpec,
+    LoadedData,
+    LossSpec,
+    MetricSpec,
+)
+from gan_core._registry import PluginReport, Registry
+from gan_core._rundir import RunDir, TrainedRun, checkpoint_step, load_discriminator, load_generator, load_run
+from gan_core._sample_files import check_sample_path, save_samples
+from gan_core._training.evaluation import EVAL_PREFIX, run_evaluators
+from gan_core._training.trainer import GanTrainer, TrainResult, train
+from gan_core._variant import EvalContext, Evaluator, Variant
+from gan_core._version import __version__
+from gan_core.errors import (
+    AmbiguousNameError,
+    ConfigError,
+    DataUnavailableError,
+    GanDeprecationWarning,
+    GanError,
+    PluginError,
+    RunDirectoryError,
+    UnknownNameError,
+    describe_choices,
+)
 from gan_core.hookspecs import hookimpl
-from gan_core.plugins import create_registry, get_registry
-from gan_core.protocols import Discriminator, Generator, Loss, Trainer
-from gan_core.registry import Registry
-from gan_core.training import GanTrainer, StepContext, TrainResult, alternating_step, train
-from gan_core.training.evaluation import EvalContext
-from gan_core.variant import DataInfo, Evaluator, FeatureExtractorSpec, GanModels, LossSpec, MetricSpec, Variant
+from gan_core.losses import MinimaxLoss, NonSaturatingLoss
+from gan_core.regularizers import GradientPenalty, WeightClipping
+
+# shown by default, so that a 0.1 plugin's author sees what to change (DeprecationWarning is hidden)
+warnings.filterwarnings("default", category=GanDeprecationWarning)
+
+_DEPRECATED = {
+    "GanModels": "gan_core._compat",
+    "get_registry": "gan_core._deprecated",
+    "Trainer": "gan_core._deprecated",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """gan-core 0.1 names that 0.2 replaced: ``GanModels`` (now :class:`Game`), ``get_registry`` (the
+    registry is passed down, never fetched) and the unused ``Trainer`` protocol."""
+    if name not in _DEPRECATED:
+        raise AttributeError(f"module 'gan_core' has no attribute {name!r}")
+    import importlib
+
+    from gan_core._compat import deprecated
+
+    if name != "get_registry":  # which warns, with its own advice, when it is called
+        deprecated(f"gan_core.{name} is gan-core 0.1's")
+    return getattr(importlib.import_module(_DEPRECATED[name]), name)
+
 
 __all__ = [
+    "ENTRY_POINT_GROUP",
+    "EVAL_PREFIX",
+    "AmbiguousNameError",
     "CommandSpec",
     "ConfigError",
     "DataInfo",
+    "DataKind",
     "DataOptions",
+    "DataUnavailableError",
+    "DatasetCatalog",
     "DatasetSpec",
     "Discriminator",
     "EvalContext",
     "Evaluator",
     "FeatureExtractorSpec",
+    "Game",
+    "GanDeprecationWarning",
     "GanError",
-    "GanModels",
     "GanTrainer",
     "Generator",
+    "GeneratorInput",
+    "GradientPenalty",
+    "InputSampler",
     "LoadedData",
     "Loss",
     "LossSpec",
     "MetricSpec",
+    "MinimaxLoss",
+    "Noise",
+    "NonSaturatingLoss",
     "PluginError",
+    "PluginReport",
     "Registry",
+    "Regularizer",
     "RunConfig",
+    "RunDir",
+    "RunDirectoryError",
+    "SourceSamples",
     "StepContext",
+    "StepFn",
     "TrainConfig",
     "TrainResult",
-    "Trainer",
+    "TrainedRun",
     "UnknownNameError",
     "Variant",
+    "WeightClipping",
     "__version__",
     "alternating_step",
+    "atomic_write",
+    "atomic_write_text",
+    "batched_forward",
+    "check_sample_path",
+    "checkpoint_step",
     "create_registry",
-    "get_registry",
+    "describe_choices",
+    "frozen",
+    "generate",
+    "grid_labels",
     "hookimpl",
     "in_range",
     "layer_sizes",
+    "load_discriminator",
+    "load_generator",
+    "load_run",
     "non_negative",
     "one_of",
     "positive",
+    "process_share",
     "resolve_config",
+    "run_evaluators",
+    "sample_latent",
+    "save_samples",
     "train",
 ]

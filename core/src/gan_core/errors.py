@@ -37,6 +37,21 @@ class UnknownNameError(GanError, KeyError):
         return str(self.args[0])
 
 
+class AmbiguousNameError(GanError, KeyError):
+    """A bare name that several plugins registered; the qualified form ``PLUGIN:NAME`` picks one."""
+
+    def __init__(self, kind: str, name: str, candidates: Iterable[str]) -> None:
+        self.kind = kind
+        self.name = name
+        self.candidates = sorted(candidates)
+        super().__init__(
+            f"ambiguous {kind} {name!r}: registered by several plugins; write one of {', '.join(self.candidates)}"
+        )
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
 class PluginError(GanError):
     """A plugin failed to load or register; raised only under ``GAN_STRICT_PLUGINS=1``."""
 
@@ -55,3 +70,24 @@ def describe_choices(values: Iterable[object]) -> str:
     if len(shown) <= 1:
         return "".join(shown)
     return ", ".join(shown[:-1]) + " or " + shown[-1]
+
+
+class GanDeprecationWarning(DeprecationWarning):
+    """A gan-core 0.1 interface that still works in 0.2 and goes in 0.3; the message says what to use.
+
+    gan-core shows these by default (plain ``DeprecationWarning`` is hidden outside ``__main__``), so
+    that a plugin's author sees them in any run or test.
+    """
+
+
+__all__ = [
+    "AmbiguousNameError",
+    "ConfigError",
+    "DataUnavailableError",
+    "GanDeprecationWarning",
+    "GanError",
+    "PluginError",
+    "RunDirectoryError",
+    "UnknownNameError",
+    "describe_choices",
+]

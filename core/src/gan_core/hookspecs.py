@@ -1,8 +1,10 @@
 """The whole plugin contract. Project name ``gan``; entry-point group ``gan``.
 
 Each hook receives a ``register`` callback and calls it once per thing the plugin provides. Hooks are
-called once per process, when the registry is first built; a plugin whose hook raises, or that
-registers a name someone else already holds, is reported by ``gan plugins`` and skipped as a whole.
+called when a registry is built (the command line builds one per command). Every name is registered
+as ``PLUGIN:NAME`` too, so two plugins may use the same name: a bare name then needs its plugin's
+prefix. A plugin whose hook raises is reported by ``gan plugins`` and skipped as a whole; a name it
+registers twice is skipped alone.
 
 A plugin module looks like::
 
@@ -10,7 +12,7 @@ A plugin module looks like::
 
     @hookimpl
     def gan_register_variants(register):
-        register(Variant(name="mygan", config_cls=MyConfig, build=build))
+        register(Variant(name="mygan", config_cls=MyConfig, build=build))  # build(config, data) -> Game
 """
 
 from __future__ import annotations
@@ -21,9 +23,8 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
-    from gan_core.cli.commands import CommandSpec
-    from gan_core.data.registry import DatasetSpec
-    from gan_core.variant import FeatureExtractorSpec, LossSpec, MetricSpec, Variant
+    from gan_core._records import CommandSpec, DatasetSpec, FeatureExtractorSpec, LossSpec, MetricSpec
+    from gan_core._variant import Variant
 
 PROJECT_NAME = "gan"
 
@@ -38,7 +39,7 @@ def gan_register_variants(register: Callable[[Variant], None]) -> None:
 
 @hookspec
 def gan_register_losses(register: Callable[[LossSpec], None]) -> None:
-    """Register adversarial losses other variants may reuse: ``register(LossSpec(name, factory))``."""
+    """Register adversarial losses that any variant may name in its game: ``register(LossSpec(name, factory))``."""
 
 
 @hookspec
@@ -59,4 +60,18 @@ def gan_register_feature_extractors(register: Callable[[FeatureExtractorSpec], N
 
 @hookspec
 def gan_register_commands(register: Callable[[CommandSpec], None]) -> None:
-    """Add ``gan`` subcommands: ``register(CommandSpec(name, help, add_arguments, run))``."""
+    """Add ``gan`` subcommands: ``register(CommandSpec(name, help, add_arguments, run))``; ``run(args)``
+    finds the registry in ``args.registry``."""
+
+
+__all__ = [
+    "PROJECT_NAME",
+    "gan_register_commands",
+    "gan_register_datasets",
+    "gan_register_feature_extractors",
+    "gan_register_losses",
+    "gan_register_metrics",
+    "gan_register_variants",
+    "hookimpl",
+    "hookspec",
+]

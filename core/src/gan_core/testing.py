@@ -1,4 +1,4 @@
-"""The conformance kit: does a plugin's :class:`~gan_core.variant.Variant` keep the core's contracts?
+"""The conformance kit: does a plugin's :class:`~gan_core.Variant` keep the core's contracts?
 
 A plugin author subclasses :class:`VariantConformance` in a test file and pytest runs one test per
 check; :func:`check_variant` runs the same checks in one call. Every check fails with an
@@ -14,10 +14,13 @@ because the person reading it wrote the plugin, not the core::
         config_overrides = {"g_hidden": [32]} # optional: shrink the model so the checks are fast
         bad_config = {"lr": [-1.0]}           # optional: more values the config must reject
         source_shape = None                   # translation variants: one source sample's shape
+        plugins = ()                          # plugin modules whose losses the variant names
 
 The checks train on :func:`synthetic_data` (never on a real data set) with :func:`tiny_run_config`
 (two steps of batch 8), so a whole class runs in seconds on a CPU. The checkpoint check expects the
 bit-for-bit resume the core guarantees on CPU; on a GPU, non-deterministic kernels may break it.
+A variant that accepts images is also built for three-channel images, so that a builder that
+ignores the channel count fails.
 
 This module imports nothing from pytest: ``pytest`` is only needed to *collect*
 :class:`VariantConformance` (``pip install gan-core[test]``).
@@ -39,17 +42,20 @@ import tomli_w
 import torch
 from torch import Tensor, nn
 
-from gan_core.config import RunConfig, TrainConfig, resolve_config, unstructure
+from gan_core._config import RunConfig, TrainConfig, resolve_config, unstructure
+from gan_core._deprecated import reset_registry
+from gan_core._game import Game, alternating_step
+from gan_core._inference import generate
+from gan_core._inputs import GeneratorInput, InputSampler, Noise
+from gan_core._plugins import ONLY_ENV, STRICT_ENV, create_registry
+from gan_core._protocols import Discriminator, Generator, Loss
+from gan_core._records import DataInfo, DataKind, LoadedData
+from gan_core._registry import Registry
+from gan_core._rundir import load_generator
+from gan_core._training.trainer import GanTrainer, TrainResult
+from gan_core._variant import Variant
 from gan_core.data.memory import InMemoryDataset
-from gan_core.data.registry import LoadedData
 from gan_core.errors import ConfigError
-from gan_core.plugins import ONLY_ENV, STRICT_ENV, reset_registry
-from gan_core.protocols import Discriminator, Generator, Loss
-from gan_core.registry import Registry
-from gan_core.runs import load_generator
-from gan_core.sampling import generate, grid_labels, sample_latent
-from gan_core.training.trainer import GanTrainer, TrainResult
-from gan_core.variant import DataInfo, DataKind, GanModels, Variant
 
 if TYPE_CHECKING:
     import pytest
@@ -70,6 +76,7 @@ __all__ = [
     "check_training_step",
     "check_variant",
     "isolated_plugin_settings",
+    "kit_registry",
     "synthetic_data",
     "tiny_run_config",
 ]
@@ -102,9 +109,9 @@ _BATCH = 4  # samples pushed through the networks by the shape checks
 
 @contextmanager
 def isolated_plugin_settings(monkeypatch: pytest.MonkeyPatch, *, strict: bool = False) -> Iterator[None]:
-    """Tests must not see the developer's ``GAN_PLUGINS`` / ``GAN_STRICT_PLUGINS`` or a registry that
-    another test cached: clear both (or demand strict loading), and forget the registry before and
-    after. Use it in an autouse fixture: ``with isolated_plugin_settings(monkeypatch): yield``."""
+    """Tests must not see the developer's ``GAN_PLUGINS`` / ``GAN_STRICT_PLUGINS`` or the registry that
+    a 0.1 plugin's ``get_registry()`` cached: clear both (or demand strict loading), before and after.
+    Use it in an autouse fixture: ``with isolated_plugin_settings(monkeypatch): yield``."""
     monkeypatch.delenv(ONLY_ENV, raising=False)
     if strict:
         monkeypatch.setenv(STRICT_ENV, "1")
@@ -145,9 +152,9 @@ def tiny_run_config(variant: Variant, **overrides: Any) -> RunConfig:
     """The variant's defaults with :data:`TINY_TRAIN` on top, then ``overrides``.
 
     A bare key names a field of the variant's config class (``g_hidden=[32]``), or, if it has no
-    such field, a :class:`~gan_core.config.TrainConfig` field (``steps=1``); ``**{"train.steps": 1}``
+    such field, a :class:`~gan_core.TrainConfig` field (``steps=1``); ``**{"train.steps": 1}``
     and ``**{"model.lr": 1e-3}`` say which explicitly. Values pass through the same validation as a
-    config file (:func:`~gan_core.config.resolve_config`), so a bad override raises
+    config file (:func:`~gan_core.resolve_config`), so a bad override raises
     :class:`~gan_core.errors.ConfigError`.
     """
     model_fields = {f.name for f in attrs.fields(variant.config_cls)}
@@ -174,9 +181,18 @@ def _snapshot(module: nn.Module) -> dict[str, Tensor]:
     return {name: tensor.detach().cpu().clone() for name, tensor in module.state_dict().items()}
 
 
+def kit_registry(variant: Variant, plugins: Sequence[object] = ()) -> Registry:
+    """The core's built-ins, ``plugins`` (modules whose losses the variant names) and ``variant``:
+    a registry that depends on nothing else installed."""
+    registry = create_registry(plugins=plugins, entry_points=False, strict=True)
+    if variant.name not in registry.variants:
+        registry.add("variant", variant, plugin="kit")
+    return registry
+
+
 @attrs.frozen
 class _Built:
-    models: GanModels
+    game: Any  # a Game (or a 0.1 plugin's GanModels)
     initial: Mapping[str, Mapping[str, Tensor]]  # "generator"/"discriminator" -> state at build time
 
 
@@ -186,17 +202,21 @@ def _recording(variant: Variant) -> tuple[Variant, list[_Built]]:
     in place, and ``load_state`` loads a checkpoint into them in place."""
     built: list[_Built] = []
 
-    def build(config: Any, data: DataInfo) -> GanModels:
-        models = variant.build(config, data)
-        initial = {"generator": _snapshot(models.generator), "discriminator": _snapshot(models.discriminator)}
-        built.append(_Built(models, initial))
-        return models
+    def build(config: Any, data: DataInfo) -> Any:
+        made = variant.build(config, data)
+        initial = {"generator": _snapshot(made.generator), "discriminator": _snapshot(made.discriminator)}
+        built.append(_Built(made, initial))
+        return made
 
     return attrs.evolve(variant, build=build), built
 
 
 def _data_for(
-    variant: Variant, data_shape: Sequence[int], num_classes: int | None, source_shape: Sequence[int] | None = None
+    variant: Variant,
+    data_shape: Sequence[int],
+    num_classes: int | None,
+    source_shape: Sequence[int] | None = None,
+    source_name: str = "source",
 ) -> LoadedData:
     data = synthetic_data(data_shape, num_classes=num_classes)
     if data.info.kind not in variant.data_kinds:
@@ -208,28 +228,22 @@ def _data_for(
         )
     if variant.conditional and num_classes is None:
         raise _fail(variant, "the variant is conditional (Variant.conditional=True): set num_classes in the kit")
-    if variant.source is not None:
-        if source_shape is None:
-            raise _fail(variant, f"the variant translates a {variant.source!r} data set: set source_shape in the kit")
+    if source_shape is not None:
         source = synthetic_data(source_shape, num_classes=num_classes, seed=1)
-        data = LoadedData(data.dataset, data.info, extra={variant.source: source})
+        data = LoadedData(data.dataset, data.info, extra={source_name: source})
     return data
 
 
-def _inputs(variant: Variant, n: int, latent_dim: int, source_shape: Sequence[int] | None, seed: int) -> Tensor:
-    """What the generator maps: noise, or (for a translation variant) synthetic source samples."""
-    if variant.source is not None and source_shape is not None:
-        return synthetic_data(source_shape, n=n, seed=100 + seed).dataset.x  # type: ignore[attr-defined,no-any-return]
-    return sample_latent(n, latent_dim, seed=seed)
+def _drawn(inputs: InputSampler, n: int, seed: int, data: LoadedData) -> GeneratorInput:
+    """Fixed inputs from the game's sampler: noise (and labels), or synthetic source samples."""
+    return inputs.fixed(n, seed, data)
 
 
-def _labels(variant: Variant, n: int, num_classes: int | None) -> Tensor | None:
-    return grid_labels(n, num_classes if variant.conditional else None)
-
-
-def _fit(variant: Variant, config: RunConfig, out_dir: Path, data: LoadedData, resume: bool = False) -> TrainResult:
+def _fit(
+    variant: Variant, config: RunConfig, out_dir: Path, data: LoadedData, registry: Registry, resume: bool = False
+) -> TrainResult:
     try:
-        return GanTrainer(variant, config, out_dir, data=data).fit(resume=resume)
+        return GanTrainer(variant, config, out_dir, data=data, registry=registry).fit(resume=resume)
     except AssertionError:
         raise
     except Exception as error:
@@ -334,6 +348,18 @@ def check_config_class(variant: Variant) -> None:
         raise _fail(variant, f"config.toml reads back as {reread.model!r}, not {resolved.model!r}")
 
 
+_Model = dict[str, Any]
+
+
+def _other_shapes(variant: Variant, data_shape: Sequence[int]) -> list[tuple[int, ...]]:
+    """Besides ``data_shape``, the three-channel images of the same size (for image variants), so that
+    a builder that ignores the channel count fails."""
+    shape = tuple(int(size) for size in data_shape)
+    if len(shape) == 3 and shape[0] != 3 and "image" in variant.data_kinds:
+        return [(3, *shape[1:])]
+    return []
+
+
 def check_models(
     variant: Variant,
     *,
@@ -341,80 +367,117 @@ def check_models(
     num_classes: int | None = None,
     config_overrides: Mapping[str, Any] | None = None,
     source_shape: Sequence[int] | None = None,
+    plugins: Sequence[object] = (),
 ) -> None:
-    """(b) The builder's objects satisfy the protocols, and the networks' shapes agree with the data:
-    ``G(z[, y])`` is ``(n, *data_shape)``, ``D(x[, y])`` is ``(n,)``, and the losses are finite scalars."""
-    info = _data_for(variant, data_shape, num_classes, source_shape).full_info
+    """(b) The builder's game satisfies the protocols, and the networks agree with the data: ``G`` maps
+    its inputs to ``(n, *data_shape)`` inside ``DataInfo.value_range``, ``D(x[, y])`` is ``(n,)`` in
+    the data's float dtype, and the losses are finite scalars; for image variants, for three-channel
+    images too."""
+    registry = kit_registry(variant, plugins)
+    for shape in [tuple(data_shape), *_other_shapes(variant, data_shape)]:
+        data = _data_for(variant, shape, num_classes, source_shape)
+        _check_game(variant, data, registry, config_overrides)
+
+
+def _check_game(
+    variant: Variant, data: LoadedData, registry: Registry, config_overrides: Mapping[str, Any] | None
+) -> None:
+    info = data.full_info
     config = tiny_run_config(variant, **dict(config_overrides or {}))
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
         try:
-            models = variant.build(config.model, info)
+            game = variant.build_game(config.model, info, registry)
         except Exception as error:
-            raise _fail(variant, f"build(config, {info!r}) raised {type(error).__name__}: {error}") from error
-        if not isinstance(models, GanModels):
-            raise _fail(variant, f"build returned {type(models).__name__}, expected gan_core.GanModels")
-        G, D, loss = models.generator, models.discriminator, models.loss
+            hint = "" if info.extra else "; if the generator translates another data set, set source_shape in the kit"
+            raise _fail(variant, f"build(config, {info!r}) raised {type(error).__name__}: {error}{hint}") from error
+        G, D, loss = game.generator, game.discriminator, game.loss
         for role, obj, protocol in (("generator", G, Generator), ("discriminator", D, Discriminator)):
             if not isinstance(obj, nn.Module):
                 raise _fail(variant, f"the {role} is a {type(obj).__name__}, expected a torch.nn.Module")
-            # a translation variant's generator reads source samples: it has no latent_dim
-            if not isinstance(obj, protocol) and not (role == "generator" and variant.source is not None):
-                raise _fail(variant, f"the {role} does not satisfy gan_core.protocols.{protocol.__name__}")
-        latent_dim = getattr(G, "latent_dim", None)
-        translates = variant.source is not None
-        if not translates and (isinstance(latent_dim, bool) or not isinstance(latent_dim, int) or latent_dim <= 0):
-            raise _fail(variant, f"generator.latent_dim is {latent_dim!r}, expected a positive int")
+            if not isinstance(obj, protocol):
+                raise _fail(variant, f"the {role} does not satisfy gan_core.{protocol.__name__}")
+        if not isinstance(game.inputs, InputSampler):
+            raise _fail(variant, f"Game.inputs is a {type(game.inputs).__name__}; use gan_core.Noise or SourceSamples")
         if not isinstance(loss, Loss):
             raise _fail(
                 variant,
-                f"the loss {type(loss).__name__} does not satisfy gan_core.protocols.Loss "
-                "(discriminator_loss, generator_loss, penalty)",
+                f"the loss {type(loss).__name__} does not satisfy gan_core.Loss "
+                "(relativistic, discriminator_loss, generator_loss)",
             )
-        _check_optimizer(variant, "g_optimizer", models.g_optimizer, own=G, other=D)
-        _check_optimizer(variant, "d_optimizer", models.d_optimizer, own=D, other=G)
+        _check_optimizer(variant, "g_optimizer", game.g_optimizer, own=G, other=D)
+        _check_optimizer(variant, "d_optimizer", game.d_optimizer, own=D, other=G)
+        fake = _check_generator(variant, game, data)
+        _check_scores(variant, game, data, fake)
 
-        y = _labels(variant, _BATCH, num_classes)
-        z = _inputs(variant, _BATCH, latent_dim or 0, source_shape, seed=0)
-        fake = G(z, y)
-        expected = (_BATCH, *tuple(data_shape))
-        if not isinstance(fake, Tensor) or tuple(fake.shape) != expected:
-            got = tuple(fake.shape) if isinstance(fake, Tensor) else type(fake).__name__
+
+def _check_generator(variant: Variant, game: Game, data: LoadedData) -> Tensor:
+    """``G`` on fixed inputs: the data's shape, finite; for images, inside ``DataInfo.value_range``, also
+    on noise ten times as large, which saturates an output squashed into the wrong range. (Points have
+    unbounded tails, so a point generator may be linear: their value range is a scale, not a bound.)"""
+    info = data.info
+    drawn = _drawn(game.inputs, _BATCH, 0, data)
+    fake = game.generator(drawn.x, drawn.y)
+    expected = (_BATCH, *info.shape)
+    if not isinstance(fake, Tensor) or tuple(fake.shape) != expected:
+        got = tuple(fake.shape) if isinstance(fake, Tensor) else type(fake).__name__
+        raise _fail(
+            variant,
+            f"G(x{', y' if drawn.y is not None else ''}) has shape {got}, expected (batch, *data_shape) = "
+            f"{expected}; size the generator from DataInfo.shape (channels included)",
+        )
+    if not bool(torch.isfinite(fake).all()):
+        raise _fail(variant, "the generator's output is not finite at initialisation")
+    if info.kind != "image":
+        return fake
+    low, high = info.value_range
+    probes = [fake] + ([game.generator(drawn.x * 10, drawn.y)] if isinstance(game.inputs, Noise) else [])
+    for out in probes:
+        outside = out.detach()[(out < low - 1e-5) | (out > high + 1e-5)]
+        if outside.numel():
             raise _fail(
                 variant,
-                f"G(z{', y' if y is not None else ''}) has shape {got}, expected "
-                f"(batch, *data_shape) = {expected}; size the generator from DataInfo.shape",
+                f"the generator's output reaches {float(outside.abs().max()):.4g}, outside DataInfo.value_range "
+                f"{info.value_range}; map it there (e.g. gan_core.backbones.ValueRange(*data.value_range).from_unit)",
             )
-        if not bool(torch.isfinite(fake).all()):
-            raise _fail(variant, "the generator's output is not finite at initialisation")
-        real = torch.rand(expected) * 2 - 1
-        scores = {"real": D(real, y), "fake": D(fake, y)}
-        if variant.step is not None:
-            # a variant that plays its own game (DTN's ternary discriminator) may score as it likes,
-            # one row per sample; its step, not the core's, combines the scores into losses
-            for which, out in scores.items():
-                if not isinstance(out, Tensor) or out.shape[:1] != (_BATCH,) or not bool(torch.isfinite(out).all()):
-                    got = tuple(out.shape) if isinstance(out, Tensor) else type(out).__name__
-                    raise _fail(variant, f"D(x) on {which} samples gave {got}: want finite scores, a row per sample")
-            return
-        for which, out in scores.items():
-            if not isinstance(out, Tensor) or tuple(out.shape) != (_BATCH,):
-                got = tuple(out.shape) if isinstance(out, Tensor) else type(out).__name__
-                raise _fail(
-                    variant,
-                    f"D(x) on {which} samples has shape {got}, expected (batch,) = ({_BATCH},): "
-                    "one score per sample (flatten a trailing 1 with einops.rearrange(s, 'b 1 -> b'))",
-                )
-        losses = {
-            "discriminator_loss": loss.discriminator_loss(scores["real"], scores["fake"]),
-            "generator_loss": loss.generator_loss(scores["fake"]),
-            "penalty": loss.penalty(D, real, fake.detach(), y),
-        }
-        for name, value in losses.items():
-            if value is None and name == "penalty":
-                continue
-            if not isinstance(value, Tensor) or value.dim() != 0 or not bool(torch.isfinite(value)):
-                raise _fail(variant, f"loss.{name} returned {value!r}; expected a finite scalar (0-dim) tensor")
+    return fake
+
+
+def _check_scores(variant: Variant, game: Game, data: LoadedData, fake: Tensor) -> None:
+    """``D`` scores each sample once, in the data's float dtype, and the losses are finite scalars."""
+    D, loss = game.discriminator, game.loss
+    assert not isinstance(loss, str)
+    y = _drawn(game.inputs, _BATCH, 0, data).y
+    real = torch.rand(fake.shape) * 2 - 1
+    scores = {"real": D(real, y), "fake": D(fake, y)}
+    for which, out in scores.items():
+        if not isinstance(out, Tensor) or out.shape[:1] != (_BATCH,):
+            got = tuple(out.shape) if isinstance(out, Tensor) else type(out).__name__
+            raise _fail(variant, f"D(x) on {which} samples gave {got}: want one row of scores per sample")
+        if out.dtype != real.dtype:
+            raise _fail(
+                variant, f"D(x) on {which} samples is {out.dtype}; scores must be {real.dtype}, the data's dtype"
+            )
+        if not bool(torch.isfinite(out).all()):
+            raise _fail(variant, f"D(x) on {which} samples is not finite")
+    if game.step is not alternating_step:
+        # a variant that plays its own game (DTN's ternary discriminator) may score as it likes, one
+        # row per sample; its step, not the core's, combines the scores into losses
+        return
+    for which, out in scores.items():
+        if tuple(out.shape) != (_BATCH,):
+            raise _fail(
+                variant,
+                f"D(x) on {which} samples has shape {tuple(out.shape)}, expected (batch,) = ({_BATCH},): "
+                "one score per sample (flatten a trailing 1 with einops.rearrange(s, 'b 1 -> b'))",
+            )
+    values = {
+        "discriminator_loss": loss.discriminator_loss(scores["real"], scores["fake"]),
+        "generator_loss": loss.generator_loss(scores["real"] if loss.relativistic else None, scores["fake"]),
+    }
+    for name, value in values.items():
+        if not isinstance(value, Tensor) or value.dim() != 0 or not bool(torch.isfinite(value)):
+            raise _fail(variant, f"loss.{name} returned {value!r}; expected a finite scalar (0-dim) tensor")
 
 
 def _check_optimizer(variant: Variant, name: str, optimizer: Any, *, own: nn.Module, other: nn.Module) -> None:
@@ -437,20 +500,21 @@ def check_training_step(
     num_classes: int | None = None,
     config_overrides: Mapping[str, Any] | None = None,
     source_shape: Sequence[int] | None = None,
+    plugins: Sequence[object] = (),
 ) -> None:
-    """(c) One step through :class:`~gan_core.training.GanTrainer` (the variant's own step, or the
-    core's alternating one) logs finite losses and changes the weights of both networks."""
+    """(c) One step through :class:`~gan_core.GanTrainer` (the game's step, the core's alternating one
+    by default) logs finite losses and changes the weights of both networks."""
     data = _data_for(variant, data_shape, num_classes, source_shape)
     config = tiny_run_config(variant, **{**dict(config_overrides or {}), "train.steps": 1})
     recording, built = _recording(variant)
-    result = _fit(recording, config, Path(tmp_path) / "one-step", data)
+    result = _fit(recording, config, Path(tmp_path) / "one-step", data, kit_registry(variant, plugins))
     if not result.last_scalars:
         raise _fail(variant, "the training step returned no scalars; return at least the losses it computed")
     bad = {k: v for k, v in result.last_scalars.items() if not math.isfinite(v)}
     if bad:
         raise _fail(variant, f"one training step gave non-finite scalars {bad}")
     for role in ("generator", "discriminator"):
-        module: nn.Module = getattr(built[-1].models, role)
+        module: nn.Module = getattr(built[-1].game, role)
         before = built[-1].initial[role]
         names = [name for name, p in module.named_parameters() if p.requires_grad]
         changed = [name for name in names if not torch.equal(module.get_parameter(name).detach().cpu(), before[name])]
@@ -472,21 +536,23 @@ def check_checkpoint_resume(
     num_classes: int | None = None,
     config_overrides: Mapping[str, Any] | None = None,
     source_shape: Sequence[int] | None = None,
+    plugins: Sequence[object] = (),
 ) -> None:
     """(d) Two steps straight and one step plus ``resume`` to two give bit-identical generator and
     discriminator state dicts: the checkpoint holds everything the step depends on."""
     data = _data_for(variant, data_shape, num_classes, source_shape)
+    registry = kit_registry(variant, plugins)
     overrides = dict(config_overrides or {})
     two = tiny_run_config(variant, **{**overrides, "train.steps": 2})
     one = tiny_run_config(variant, **{**overrides, "train.steps": 1})
     straight_variant, straight = _recording(variant)
-    _fit(straight_variant, two, Path(tmp_path) / "straight", data)
+    _fit(straight_variant, two, Path(tmp_path) / "straight", data, registry)
     resumed_variant, resumed = _recording(variant)
-    _fit(resumed_variant, one, Path(tmp_path) / "resumed", data)
-    _fit(resumed_variant, two, Path(tmp_path) / "resumed", data, resume=True)
+    _fit(resumed_variant, one, Path(tmp_path) / "resumed", data, registry)
+    _fit(resumed_variant, two, Path(tmp_path) / "resumed", data, registry, resume=True)
     for role in ("generator", "discriminator"):
         problems = _state_differences(
-            _snapshot(getattr(straight[-1].models, role)), _snapshot(getattr(resumed[-1].models, role))
+            _snapshot(getattr(straight[-1].game, role)), _snapshot(getattr(resumed[-1].game, role))
         )
         if problems:
             raise _fail(
@@ -505,30 +571,28 @@ def check_sampling(
     num_classes: int | None = None,
     config_overrides: Mapping[str, Any] | None = None,
     source_shape: Sequence[int] | None = None,
+    plugins: Sequence[object] = (),
 ) -> None:
-    """(e) A run directory's generator, loaded with :func:`gan_core.runs.load_generator`, holds the
-    trained weights and samples deterministically under a seed, differently across seeds."""
+    """(e) A run directory's generator, loaded with :func:`gan_core.load_generator`, holds the trained
+    weights and samples deterministically under a seed (its inputs drawn by the game's sampler),
+    differently across seeds."""
     data = _data_for(variant, data_shape, num_classes, source_shape)
     config = tiny_run_config(variant, **{**dict(config_overrides or {}), "train.steps": 1})
     recording, built = _recording(variant)
     run_dir = Path(tmp_path) / "run"
-    _fit(recording, config, run_dir, data)
-    registry = Registry()
-    registry.variants[variant.name] = variant
+    registry = kit_registry(variant, plugins)
+    _fit(recording, config, run_dir, data, registry)
     runs = [load_generator(run_dir, registry) for _ in range(2)]
-    problems = _state_differences(_snapshot(built[-1].models.generator), _snapshot(runs[0].generator))
+    problems = _state_differences(_snapshot(built[-1].game.generator), _snapshot(runs[0].generator))
     if problems:
         raise _fail(
             variant, f"the generator loaded from the run directory is not the trained one: {'; '.join(problems[:3])}"
         )
     n = 16
-    labels = _labels(variant, n, num_classes)
-
-    translates = variant.source is not None
 
     def draw(index: int, seed: int) -> Tensor:
-        latent_dim = 0 if translates else runs[index].latent_dim
-        return generate(runs[index].generator, _inputs(variant, n, latent_dim, source_shape, seed), labels)
+        drawn = _drawn(runs[index].inputs, n, seed, data)
+        return generate(runs[index].generator, drawn.x, drawn.y)
 
     first, again, other_load, other_seed = draw(0, 0), draw(0, 0), draw(1, 0), draw(0, 1)
     expected = (n, *tuple(data_shape))
@@ -540,12 +604,10 @@ def check_sampling(
         raise _fail(
             variant,
             "the same seed gave different samples; the generator must be deterministic in eval mode "
-            "(no sampling inside forward that ignores z, no dropout active in eval)",
+            "(no sampling inside forward that ignores its input, no dropout active in eval)",
         )
     if torch.equal(first, other_seed):
-        if translates:
-            raise _fail(variant, "two different batches of source samples gave identical outputs: G ignores its input")
-        raise _fail(variant, "seeds 0 and 1 gave identical samples: the generator ignores its noise z")
+        raise _fail(variant, "seeds 0 and 1 gave identical samples: the generator ignores its input")
 
 
 def check_rejects_bad_config(variant: Variant, *, bad_config: Mapping[str, Sequence[Any]] | None = None) -> None:
@@ -575,6 +637,7 @@ def check_variant(
     config_overrides: Mapping[str, Any] | None = None,
     bad_config: Mapping[str, Sequence[Any]] | None = None,
     source_shape: Sequence[int] | None = None,
+    plugins: Sequence[object] = (),
 ) -> None:
     """Run every check, in order (config, models, training step, resume, sampling, bad values),
     each in its own subdirectory of ``tmp_path``; the first failure raises :class:`AssertionError`."""
@@ -583,6 +646,7 @@ def check_variant(
         "num_classes": num_classes,
         "config_overrides": config_overrides,
         "source_shape": source_shape,
+        "plugins": plugins,
     }
     root = Path(tmp_path)
     check_config_class(variant)
@@ -608,8 +672,10 @@ class VariantConformance:
     num_classes: ClassVar[int | None] = None
     config_overrides: ClassVar[Mapping[str, Any] | None] = None
     bad_config: ClassVar[Mapping[str, Sequence[Any]] | None] = None
-    #: for translation variants (``Variant.source`` set): the shape of one source sample
+    #: for translation variants (``SourceSamples`` inputs): the shape of one source sample
     source_shape: ClassVar[tuple[int, ...] | None] = None
+    #: plugin modules whose registered losses the variant's game names (the core's are always there)
+    plugins: ClassVar[Sequence[object]] = ()
 
     def _variant(self) -> Variant:
         variant = getattr(type(self), "variant", None)
@@ -625,6 +691,7 @@ class VariantConformance:
             "num_classes": self.num_classes,
             "config_overrides": self.config_overrides,
             "source_shape": self.source_shape,
+            "plugins": tuple(self.plugins),
         }
 
     def test_config_class(self) -> None:

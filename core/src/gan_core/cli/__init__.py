@@ -6,11 +6,12 @@ import os
 import sys
 from collections.abc import Sequence
 
-from gan_core.cli.commands import CommandSpec
+from gan_core._plugins import STRICT_ENV, create_registry
+from gan_core._registry import Registry
 from gan_core.cli.parser import OneLineErrorParser
 from gan_core.errors import GanError
 
-__all__ = ["CommandSpec", "main"]
+__all__ = ["main"]
 
 
 def _error(prog: str, message: str) -> int:
@@ -18,22 +19,26 @@ def _error(prog: str, message: str) -> int:
     return 2
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``gan``; returns the exit code (2 for any user error, printed on one line)."""
-    from gan_core.plugins import STRICT_ENV, get_registry
+def main(argv: Sequence[str] | None = None, registry: Registry | None = None) -> int:
+    """Entry point of ``gan``; returns the exit code (2 for any user error, printed on one line).
 
-    try:
-        registry = get_registry()
-    except GanError as error:
-        return _error("gan", str(error))
+    The registry is built here, once (or given, by an application or a test), and handed to the
+    command in ``args.registry``.
+    """
+    if registry is None:
+        try:
+            registry = create_registry()
+        except GanError as error:
+            return _error("gan", str(error))
     parser = OneLineErrorParser(prog="gan", description="Train, sample and evaluate GANs; variants come from plugins.")
     subcommands = parser.add_subparsers(
         dest="command", metavar="COMMAND", required=True, parser_class=OneLineErrorParser
     )
-    for spec in registry.commands.values():
-        sub = subcommands.add_parser(spec.name, help=spec.help, description=spec.description or spec.help)
+    for name in registry.commands.names():
+        spec = registry.commands[name]
+        sub = subcommands.add_parser(name, help=spec.help, description=spec.description or spec.help)
         spec.add_arguments(sub)
-        sub.set_defaults(_run=spec.run)
+        sub.set_defaults(_run=spec.run, registry=registry)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:  # --help (0) and argparse's one-line errors (2): return, don't raise

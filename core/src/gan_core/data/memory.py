@@ -8,6 +8,14 @@ from torch.nn import functional as F
 from torch.utils.data import Dataset
 
 
+def scale_pixels(x: Tensor) -> Tensor:
+    """``uint8`` pixels in ``[0, 255]`` to floats in ``[-1, 1]`` (``x / 127.5 - 1``); other dtypes pass
+    through unchanged. Every image the library reads is scaled by this one function."""
+    if x.dtype == torch.uint8:
+        return x.float().div_(127.5).sub_(1.0)
+    return x
+
+
 class InMemoryDataset(Dataset[tuple[Tensor, Tensor | None]]):
     """Samples (and optional labels) held as whole tensors.
 
@@ -25,13 +33,8 @@ class InMemoryDataset(Dataset[tuple[Tensor, Tensor | None]]):
     def __len__(self) -> int:
         return len(self.x)
 
-    def _scale(self, x: Tensor) -> Tensor:
-        if x.dtype == torch.uint8:
-            return x.float().div_(127.5).sub_(1.0)
-        return x
-
     def get_batch(self, index: Tensor) -> tuple[Tensor, Tensor | None]:
-        return self._scale(self.x[index]), (self.y[index] if self.y is not None else None)
+        return scale_pixels(self.x[index]), (self.y[index] if self.y is not None else None)
 
     def __getitem__(self, index: int) -> tuple[Tensor, Tensor | None]:
         x, y = self.get_batch(torch.tensor([index]))

@@ -10,9 +10,8 @@ from functools import lru_cache
 import torch
 from einops import rearrange
 
+from gan_core._records import DataInfo, DataOptions, LoadedData
 from gan_core.data.memory import InMemoryDataset, resize_images
-from gan_core.data.registry import DataOptions, LoadedData
-from gan_core.variant import DataInfo
 
 
 @lru_cache(maxsize=1)

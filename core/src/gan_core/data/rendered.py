@@ -21,7 +21,6 @@ FreeType versions; on one installation they are bit-for-bit reproducible.
 from __future__ import annotations
 
 import math
-import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -32,9 +31,9 @@ from einops import rearrange, repeat
 from torch import Tensor
 from torch.nn import functional as F
 
+from gan_core._files import atomic_write
+from gan_core._records import DataInfo, DataOptions, LoadedData
 from gan_core.data.memory import InMemoryDataset, resize_images
-from gan_core.data.registry import DataOptions, LoadedData
-from gan_core.variant import DataInfo
 
 #: bump when the rendering changes, so that cached or published numbers are never silently compared
 RENDER_VERSION = 1
@@ -258,13 +257,11 @@ def cached_render(root: Path, n: int, seed: int) -> tuple[Tensor, Tensor]:
         except Exception:  # a file from an interrupted copy, or not ours: render afresh and replace it
             pass
     images, labels = render_digits(n, seed)
-    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        save_file({"images": images, "labels": labels}, str(partial))
-        os.replace(partial, path)
+        atomic_write(path, lambda partial: save_file({"images": images, "labels": labels}, str(partial)))
     except OSError:
-        partial.unlink(missing_ok=True)
+        pass
     return images, labels
 
 

@@ -14,9 +14,8 @@ import attrs
 import torch
 from torch import Tensor
 
+from gan_core._records import DataInfo, DataOptions, LoadedData
 from gan_core.data.memory import InMemoryDataset
-from gan_core.data.registry import DataOptions, LoadedData
-from gan_core.variant import DataInfo
 
 #: points in each toy training set; fixed so that "the data set" does not depend on the run's seed
 TOY_DATASET_SIZE = 100_000

@@ -18,10 +18,9 @@ from PIL import Image
 from torch import Tensor
 from torch.utils.data import Dataset
 
-from gan_core.data.memory import InMemoryDataset, resize_images
-from gan_core.data.registry import DataOptions, LoadedData
+from gan_core._records import DataInfo, DataOptions, LoadedData
+from gan_core.data.memory import InMemoryDataset, resize_images, scale_pixels
 from gan_core.errors import ConfigError, DataUnavailableError
-from gan_core.variant import DataInfo
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
 
@@ -104,8 +103,7 @@ class ImageFiles(Dataset[tuple[Tensor, Tensor | None]]):
             array = np.asarray(image, dtype=np.uint8)
         pixels = torch.from_numpy(array.copy())
         pixels = rearrange(pixels, "h w -> 1 h w") if pixels.ndim == 2 else rearrange(pixels, "h w c -> c h w")
-        x = pixels.float().div_(127.5).sub_(1.0)
-        return x, (torch.tensor(label) if label >= 0 else None)
+        return scale_pixels(pixels), (torch.tensor(label) if label >= 0 else None)
 
 
 def load_image_folder(options: DataOptions) -> LoadedData:

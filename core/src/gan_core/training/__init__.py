@@ -1,7 +1,5 @@
-"""The training loop and its parts."""
+"""Deprecated since gan-core 0.2 (removed in 0.3): gan_core.training is private now; import from gan_core."""
 
-from gan_core.training.step import StepContext, alternating_step, frozen
-from gan_core.training.stream import BatchStream
-from gan_core.training.trainer import GanTrainer, TrainResult, train
+from gan_core._deprecated import forward
 
-__all__ = ["BatchStream", "GanTrainer", "StepContext", "TrainResult", "alternating_step", "frozen", "train"]
+__getattr__ = forward("gan_core.training", "gan_core._game", "gan_core._stream", "gan_core._training.trainer")

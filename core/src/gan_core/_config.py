@@ -1,0 +1,337 @@
+"""Run configuration: frozen, validated attrs classes built from TOML and ``--set`` through cattrs.
+
+A run's configuration has three parts, saved together as ``config.toml`` in the run directory::
+
+    variant = "vanilla"
+    [train]   # TrainConfig: data, steps, batch size, seed, cadence of logs, samples and checkpoints
+    [model]   # the variant's own config class: networks, loss, optimizers
+
+Precedence, lowest first: the config classes' defaults, the variant's ``train_defaults``, the file,
+the dedicated CLI flags, then ``--set`` overrides.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import attrs
+import cattrs
+import tomli_w
+
+from gan_core._files import atomic_write_text
+from gan_core.errors import ConfigError, describe_choices
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+CONFIG_FILE_NAME = "config.toml"
+SECTIONS = ("train", "model")
+
+
+# --- validators: each names the field and the allowed values ------------------------------------
+
+
+def positive(_: Any, attribute: attrs.Attribute, value: float) -> None:  # type: ignore[type-arg]
+    """Reject zero and negative numbers (and NaN: written as 'not > 0' because NaN fails every comparison)."""
+    if not value > 0:
+        raise ConfigError(attribute.name, f"must be > 0, got {value!r}")
+
+
+def non_negative(_: Any, attribute: attrs.Attribute, value: float) -> None:  # type: ignore[type-arg]
+    """Reject negative numbers (0 usually means 'off') and NaN."""
+    if not value >= 0:
+        raise ConfigError(attribute.name, f"must be >= 0, got {value!r}")
+
+
+def layer_sizes(_: Any, attribute: attrs.Attribute, value: tuple[int, ...]) -> None:  # type: ignore[type-arg]
+    """Reject an empty list of hidden-layer widths, or one with a width that is not positive."""
+    if not value or any(size <= 0 for size in value):
+        raise ConfigError(attribute.name, f"must be a non-empty list of positive layer sizes, got {list(value)!r}")
+
+
+def in_range(low: float, high: float, *, low_open: bool = False, high_open: bool = False) -> Any:
+    """An attrs validator for ``low <= value <= high`` (either end optionally open)."""
+    left, right = ("(" if low_open else "["), (")" if high_open else "]")
+
+    def check(_: Any, attribute: attrs.Attribute, value: float) -> None:  # type: ignore[type-arg]
+        above_low = value > low if low_open else value >= low
+        below_high = value < high if high_open else value <= high
+        if not (above_low and below_high):  # so that NaN, which fails both, is rejected too
+            raise ConfigError(attribute.name, f"must be in {left}{low}, {high}{right}, got {value!r}")
+
+    return check
+
+
+def one_of(*choices: object) -> Any:
+    """An attrs validator for a closed set of values."""
+
+    def check(_: Any, attribute: attrs.Attribute, value: object) -> None:  # type: ignore[type-arg]
+        if value not in choices:
+            raise ConfigError(attribute.name, f"must be {describe_choices(choices)}, got {value!r}")
+
+    return check
+
+
+def _metric_names(_: Any, attribute: attrs.Attribute, value: str) -> None:  # type: ignore[type-arg]
+    names = [name.strip() for name in value.split(",")]
+    if value.strip() and not all(names):
+        raise ConfigError(attribute.name, f"must be metric names separated by commas, got {value!r}")
+
+
+# --- the core's own section ---------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class TrainConfig:
+    """Settings every variant shares. Steps (generator updates) are the unit, never epochs."""
+
+    dataset: str = "mnist-5k"  # the embedded default: 5,000 real MNIST digits, offline
+    steps: int = attrs.field(default=5000, validator=positive)
+    batch_size: int = attrs.field(default=64, validator=positive)
+    d_steps: int = attrs.field(default=1, validator=positive)  # k, Goodfellow et al. 2014 Alg. 1 (k=1)
+    # "linear": every optimizer's learning rate falls linearly from its configured value at step 0
+    # to zero at train.steps (Gulrajani et al. 2017's CIFAR-10 recipe); a function of the step alone,
+    # so resume stays exact. Resuming to a larger train.steps stretches the rest of the schedule.
+    lr_decay: str = attrs.field(default="none", validator=one_of("none", "linear"))
+    seed: int = attrs.field(default=0, validator=non_negative)
+    mixed_precision: str = attrs.field(default="no", validator=one_of("no", "fp16", "bf16"))
+    log_every: int = attrs.field(default=10, validator=positive)
+    sample_every: int = attrs.field(default=500, validator=non_negative)  # 0: only at the end
+    checkpoint_every: int = attrs.field(default=1000, validator=non_negative)  # 0: only at the end
+    keep_checkpoints: int = attrs.field(default=2, validator=positive)
+    grid_size: int = attrs.field(default=64, validator=positive)  # samples in each fixed-noise grid
+    image_size: int = attrs.field(default=0, validator=non_negative)  # 0: the data set's own size
+    data_root: str = "~/.cache/gan/data"  # where downloadable data sets live
+    progress: bool = True
+    # evaluation during training: the variant's own measure and the metrics named here, every
+    # eval_every steps and at the end (0: never); metric names as `gan plugins` lists them
+    eval_every: int = attrs.field(default=0, validator=non_negative)
+    eval_metrics: str = attrs.field(default="", validator=_metric_names)  # comma-separated, e.g. "fid,pr"
+    eval_samples: int = attrs.field(default=2000, validator=positive)  # generated (and real) samples per evaluation
+
+    @property
+    def eval_metric_names(self) -> tuple[str, ...]:
+        return tuple(name.strip() for name in self.eval_metrics.split(",") if name.strip())
+
+
+@attrs.frozen
+class RunConfig:
+    """A fully resolved run: which variant, and both config sections."""
+
+    variant: str
+    train: TrainConfig
+    model: Any
+
+
+# --- structuring with strict scalar types -------------------------------------------------------
+
+
+def _strict_int(value: object, _: type) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"expected an integer, got {value!r}")
+    return value
+
+
+def _strict_float(value: object, _: type) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"expected a number, got {value!r}")
+    return float(value)
+
+
+def _strict_bool(value: object, _: type) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"expected true or false, got {value!r}")
+    return value
+
+
+def _strict_str(value: object, _: type) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {value!r}")
+    return value
+
+
+def make_converter() -> cattrs.Converter:
+    """A converter that refuses silent coercions (``steps = 1.5`` is an error, not 1)."""
+    converter = cattrs.Converter(detailed_validation=True, forbid_extra_keys=True)
+    converter.register_structure_hook(int, _strict_int)
+    converter.register_structure_hook(float, _strict_float)
+    converter.register_structure_hook(bool, _strict_bool)
+    converter.register_structure_hook(str, _strict_str)
+    return converter
+
+
+_CONVERTER = make_converter()
+
+
+def _first_error(exc: BaseException, path: str) -> str:
+    """The first leaf of a cattrs error tree as ``'section.field: message'``."""
+    messages = cattrs.transform_error(exc, path=path, format_exception=lambda e, _type: str(e) or type(e).__name__)
+    message, _, where = messages[0].rpartition(" @ ")
+    where = where.removeprefix("$.")
+    return f"{where}: {message}"
+
+
+def _validator_error(exc: BaseException, path: str) -> ConfigError | None:
+    """A validator's :class:`ConfigError` inside a cattrs error tree, with its full dotted field.
+
+    Validators run in the class's ``__init__``, so cattrs files their errors under the class's own
+    path rather than the field's; the error's ``field`` completes it (``train`` + ``steps``).
+    """
+    if isinstance(exc, ConfigError):
+        return ConfigError(f"{path}.{exc.field}", exc.message)
+    if isinstance(exc, cattrs.ClassValidationError):
+        with_notes, without = exc.group_exceptions()
+        candidates = [(sub, f"{path}.{note.name}") for sub, note in with_notes] + [(sub, path) for sub in without]
+        for sub, sub_path in candidates:
+            found = _validator_error(sub, sub_path)
+            if found is not None:
+                return found
+    return None
+
+
+def structure_section(section: str, data: Mapping[str, Any], cls: type) -> Any:
+    """Build ``cls`` from ``data``; any problem becomes one :class:`ConfigError` naming the field."""
+    allowed = [f.name for f in attrs.fields(cls)]
+    for key in data:
+        if key not in allowed:
+            raise ConfigError(f"{section}.{key}", f"unknown key; allowed: {', '.join(allowed)}")
+    try:
+        return _CONVERTER.structure(dict(data), cls)
+    except ConfigError as error:
+        raise ConfigError(f"{section}.{error.field}", error.message) from None
+    except cattrs.BaseValidationError as error:
+        validator_error = _validator_error(error, section)
+        if validator_error is not None:
+            raise validator_error from None
+        where, _, message = _first_error(error, section).partition(": ")
+        raise ConfigError(where, message) from None
+
+
+def unstructure(config: Any) -> dict[str, Any]:
+    """Plain data for TOML (``None`` values dropped: TOML has no null, and defaults restore them)."""
+    data = _CONVERTER.unstructure(config)
+    return _drop_none(data)
+
+
+def _drop_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _drop_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_drop_none(v) for v in value]
+    return value
+
+
+# --- building a RunConfig ------------------------------------------------------------------------
+
+
+class ConfigSource(Protocol):
+    """What :func:`resolve_config` reads of a variant: its name, its ``[model]`` class and the
+    ``[train]`` defaults of its paper (a :class:`gan_core.Variant` is one)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def config_cls(self) -> type: ...
+
+    @property
+    def train_defaults(self) -> Mapping[str, Any]: ...
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """Split ``key=value``; the value is read as a TOML literal, else taken as a bare string."""
+    key, sep, raw = text.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise ConfigError("--set", f"expected KEY=VALUE, got {text!r}")
+    raw = raw.strip()
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw
+    return key, value
+
+
+def _resolve_key(key: str, fields: Mapping[str, Sequence[str]]) -> tuple[str, str]:
+    """Map ``train.steps`` or a bare unambiguous ``steps`` to ``(section, field)``."""
+    section, dot, name = key.partition(".")
+    if dot:
+        if section not in fields:
+            raise ConfigError(key, f"unknown section {section!r}; allowed: {', '.join(fields)}")
+        if name not in fields[section]:
+            raise ConfigError(key, f"unknown key; allowed: {', '.join(fields[section])}")
+        return section, name
+    owners = [s for s, names in fields.items() if key in names]
+    if not owners:
+        allowed = ", ".join(f"{s}.{n}" for s, names in fields.items() for n in names)
+        raise ConfigError(key, f"unknown key; allowed: {allowed}")
+    if len(owners) > 1:
+        raise ConfigError(key, f"ambiguous key; write one of {', '.join(f'{s}.{key}' for s in owners)}")
+    return owners[0], key
+
+
+def read_toml(path: Path, field: str = "--config") -> dict[str, Any]:
+    """Read a config file; a missing or malformed file is a one-line user error naming ``field``."""
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(field, f"no such file: {path}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(field, f"{path} is not valid TOML ({error})") from None
+
+
+def resolve_config(
+    variant: ConfigSource,
+    *,
+    file_data: Mapping[str, Any] | None = None,
+    flags: Mapping[str, Any] | None = None,
+    overrides: Iterable[str] = (),
+) -> RunConfig:
+    """Merge every source of settings, in precedence order, into a validated :class:`RunConfig`."""
+    sections: dict[str, dict[str, Any]] = {"train": dict(variant.train_defaults), "model": {}}
+    if file_data:
+        named = file_data.get("variant", variant.name)
+        if named != variant.name:
+            raise ConfigError("variant", f"the config file is for {named!r}, not {variant.name!r}")
+        for key, value in file_data.items():
+            if key == "variant":
+                continue
+            if key not in sections or not isinstance(value, dict):
+                raise ConfigError(key, f"unknown top-level key; allowed: variant, {', '.join(SECTIONS)}")
+            sections[key].update(value)
+    for key, value in (flags or {}).items():
+        if value is not None:
+            sections["train"][key] = value
+    fields = {
+        "train": [f.name for f in attrs.fields(TrainConfig)],
+        "model": [f.name for f in attrs.fields(variant.config_cls)],
+    }
+    for text in overrides:
+        key, value = parse_override(text)
+        section, name = _resolve_key(key, fields)
+        sections[section][name] = value
+    train = structure_section("train", sections["train"], TrainConfig)
+    model = structure_section("model", sections["model"], variant.config_cls)
+    return RunConfig(variant=variant.name, train=train, model=model)
+
+
+def config_to_toml(config: RunConfig) -> str:
+    """The resolved config as the TOML text that ``--config`` and ``--resume`` read back."""
+    data = {"variant": config.variant, "train": unstructure(config.train), "model": unstructure(config.model)}
+    return tomli_w.dumps(data)
+
+
+def dump_config(config: RunConfig, path: Path) -> None:
+    """Save the resolved config (atomically) so that ``--config`` or ``--resume`` rebuild the same run."""
+    atomic_write_text(path, config_to_toml(config))
+
+
+def load_run_config(variant: ConfigSource, path: Path) -> RunConfig:
+    """Read back a ``config.toml`` written by :func:`dump_config`."""
+    return resolve_config(variant, file_data=read_toml(path))

@@ -1,0 +1,74 @@
+"""Running a trained network over many inputs, and the noise and labels that generators read.
+
+One function serves every batched, eval-mode forward pass of the library (sampling, evaluation,
+metrics, DTN's transfers and classifiers), so that each gets the same chunking, device handling
+and restoration of the module's mode.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import Tensor, nn
+
+
+def sample_latent(n: int, latent_dim: int, seed: int, device: torch.device | str = "cpu") -> Tensor:
+    """``z ~ N(0, I)`` drawn from a private generator, so sampling never disturbs the global RNG."""
+    generator = torch.Generator().manual_seed(seed)
+    return torch.randn(n, latent_dim, generator=generator).to(device)
+
+
+def grid_labels(n: int, num_classes: int | None, labels: Sequence[int] | int | None = None) -> Tensor | None:
+    """Labels for conditional samples: the classes in turn when ``labels`` is ``None``; otherwise the
+    given classes in equal consecutive blocks (``--label 0,1,2`` with ``--n 30``: ten 0s, ten 1s,
+    ten 2s), so that a grid shows each requested class together."""
+    if num_classes is None:
+        return None
+    if labels is None:
+        return torch.arange(n) % num_classes
+    chosen = torch.tensor([labels] if isinstance(labels, int) else list(labels), dtype=torch.long)
+    if chosen.numel() == 0:
+        raise ValueError("labels must name at least one class")
+    per_class = -(-n // chosen.numel())  # ceil(n / k)
+    return chosen.repeat_interleave(per_class)[:n]
+
+
+def _device_of(module: nn.Module) -> torch.device | None:
+    parameter = next(module.parameters(), None)
+    return parameter.device if parameter is not None else None
+
+
+@torch.no_grad()
+def batched_forward(module: nn.Module, x: Tensor, y: Tensor | None = None, batch_size: int = 512) -> Tensor:
+    """``module(x, y)`` in eval mode, in chunks of ``batch_size``, as float32 on the CPU.
+
+    Each chunk moves to the module's device (a no-op where it already is); the module's previous
+    mode is restored afterwards, even on error.
+    """
+    was_training = module.training
+    module.eval()
+    device = _device_of(module) or x.device
+    try:
+        chunks = []
+        for start in range(0, len(x), batch_size):
+            chunk = x[start : start + batch_size].to(device)
+            if y is None:
+                chunks.append(module(chunk).float().cpu())
+            else:
+                chunks.append(module(chunk, y[start : start + batch_size].to(device)).float().cpu())
+        return torch.cat(chunks)
+    finally:
+        module.train(was_training)
+
+
+def generate(generator: nn.Module, x: Tensor, labels: Tensor | None = None, batch_size: int = 512) -> Tensor:
+    """Samples of ``generator`` for inputs ``x`` (noise, or source samples) and optional labels."""
+    return batched_forward(generator, x, labels, batch_size)
+
+
+def process_share(n: int, rank: int, world: int) -> slice:
+    """This process's contiguous share of ``n`` items split over ``world`` processes (the last may be
+    short or empty), so that gathering the shares in rank order gives the items in order."""
+    size = -(-n // world)  # ceil(n / world)
+    return slice(min(n, rank * size), min(n, (rank + 1) * size))

@@ -1,0 +1,292 @@
+"""The run directory: one class owns its layout, and everything is read and written through it.
+
+::
+
+    RUN_DIR/
+    ├── config.toml                  the resolved configuration (variant, [train], [model])
+    ├── data.json                    the data's shape and kind, so loading a run never loads its data
+    ├── log.jsonl                    one JSON object per log step (and per evaluation)
+    ├── loss_curves.png              every logged scalar against the step
+    ├── metrics.json                 what `gan eval` measured last
+    ├── samples/step_00000500.png    fixed-input sample grids
+    └── checkpoints/step_00001000/   Accelerate's save_state, plus each network by name:
+        ├── generator.safetensors
+        └── discriminator.safetensors
+
+Every file the library rewrites is replaced atomically, so a kill at any moment leaves the old
+version or the new one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import attrs
+from safetensors.torch import load_model
+from torch import nn
+
+from gan_core._config import CONFIG_FILE_NAME, RunConfig, config_to_toml, read_toml, resolve_config
+from gan_core._files import atomic_write_text
+from gan_core._inputs import InputSampler, Noise
+from gan_core._records import DataInfo
+from gan_core._registry import Registry
+from gan_core._variant import Variant
+from gan_core.errors import ConfigError, RunDirectoryError
+
+Role = Literal["generator", "discriminator"]
+ROLES: tuple[Role, ...] = ("generator", "discriminator")
+_CHECKPOINT_PREFIX = "step_"
+#: Accelerate's file for the i-th prepared model; gan-core 0.1 checkpoints name the networks only so
+_ACCELERATE_MODEL_FILES: Mapping[Role, str] = {"generator": "model.safetensors", "discriminator": "model_1.safetensors"}
+
+
+class JsonlLog:
+    """Appends one JSON object per record; line-buffered so a killed run keeps what it logged."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._handle = path.open("a", buffering=1)
+
+    def write(self, record: Mapping[str, Any]) -> None:
+        self._handle.write(json.dumps(record) + "\n")
+
+    def close(self) -> None:
+        self._handle.close()
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """The records of a JSON-lines file; a line cut short by a kill mid-write is dropped."""
+    if not path.exists():
+        return []
+    records = []
+    for line in path.read_text().splitlines():
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return records
+
+
+def checkpoint_step(path: Path) -> int:
+    """The step a checkpoint folder holds (``step_00001000`` -> 1000)."""
+    return int(path.name[len(_CHECKPOINT_PREFIX) :])
+
+
+@attrs.frozen
+class RunDir:
+    """A run directory, as ``gan train`` writes it and every other command reads it."""
+
+    path: Path = attrs.field(converter=Path)
+
+    CONFIG = CONFIG_FILE_NAME
+    DATA_INFO = "data.json"
+    LOG = "log.jsonl"
+    PLOT = "loss_curves.png"
+    METRICS = "metrics.json"
+    SAMPLES = "samples"
+    CHECKPOINTS = "checkpoints"
+
+    # --- what it holds ---------------------------------------------------------------------------
+
+    def file(self, name: str) -> Path:
+        return self.path / name
+
+    @property
+    def config_file(self) -> Path:
+        return self.path / self.CONFIG
+
+    @property
+    def log_file(self) -> Path:
+        return self.path / self.LOG
+
+    @property
+    def plot_file(self) -> Path:
+        return self.path / self.PLOT
+
+    @property
+    def metrics_file(self) -> Path:
+        return self.path / self.METRICS
+
+    @property
+    def samples_dir(self) -> Path:
+        return self.path / self.SAMPLES
+
+    @property
+    def checkpoints_dir(self) -> Path:
+        return self.path / self.CHECKPOINTS
+
+    def holds_results(self) -> bool:
+        """Whether a run has produced anything here (``config.toml`` alone is written before the data
+        loads and the models build; if either fails, the directory can be reused)."""
+        return self.log_file.exists() or self.checkpoints_dir.exists()
+
+    # --- configuration and data description ------------------------------------------------------
+
+    def write_config(self, config: RunConfig) -> None:
+        atomic_write_text(self.config_file, config_to_toml(config))
+
+    def read_config_data(self) -> dict[str, Any]:
+        if not self.config_file.exists():
+            raise RunDirectoryError(f"{self.path} holds no run ({self.CONFIG} is missing)")
+        return read_toml(self.config_file, field="RUN_DIR")
+
+    def variant_name(self) -> str:
+        name = self.read_config_data().get("variant")
+        if not isinstance(name, str):
+            raise ConfigError("variant", f"missing from {self.config_file}")
+        return name
+
+    def load_config(self, registry: Registry) -> tuple[Variant, RunConfig]:
+        """The run's variant (from the registry) and its resolved configuration."""
+        data = self.read_config_data()
+        variant = registry.variant(self.variant_name())
+        return variant, resolve_config(variant, file_data=data)
+
+    def write_data_info(self, info: DataInfo) -> None:
+        atomic_write_text(self.path / self.DATA_INFO, json.dumps(attrs.asdict(info)))
+
+    def read_data_info(self) -> DataInfo:
+        path = self.path / self.DATA_INFO
+        if not path.exists():
+            raise RunDirectoryError(
+                f"{self.path} is not a run directory written by 'gan train' ({self.DATA_INFO} is missing)"
+            )
+        return _data_info(json.loads(path.read_text()))
+
+    # --- the log ---------------------------------------------------------------------------------
+
+    def open_log(self) -> JsonlLog:
+        return JsonlLog(self.log_file)
+
+    def read_log(self) -> list[dict[str, Any]]:
+        return read_jsonl(self.log_file)
+
+    def truncate_log(self, after_step: int) -> None:
+        """Drop records past a checkpoint before resuming from it, so no step is logged twice."""
+        if not self.log_file.exists():
+            return
+        kept = [r for r in self.read_log() if r.get("step", 0) <= after_step]
+        atomic_write_text(self.log_file, "".join(json.dumps(r) + "\n" for r in kept))
+
+    # --- samples and metrics ---------------------------------------------------------------------
+
+    def sample_path(self, step: int) -> Path:
+        return self.samples_dir / f"step_{step:08d}.png"
+
+    def sample_grids(self) -> list[Path]:
+        return sorted(self.samples_dir.glob("step_*.png")) if self.samples_dir.is_dir() else []
+
+    def write_metrics(self, record: Mapping[str, Any]) -> Path:
+        return atomic_write_text(self.metrics_file, json.dumps(record, indent=2, allow_nan=True) + "\n")
+
+    def read_metrics(self) -> dict[str, Any] | None:
+        if not self.metrics_file.exists():
+            return None
+        return json.loads(self.metrics_file.read_text())  # type: ignore[no-any-return]
+
+    # --- checkpoints -----------------------------------------------------------------------------
+
+    def checkpoint_path(self, step: int) -> Path:
+        return self.checkpoints_dir / f"{_CHECKPOINT_PREFIX}{step:08d}"
+
+    def checkpoints(self) -> list[Path]:
+        """Complete checkpoints, oldest first (temporary folders of an interrupted save are not)."""
+        root = self.checkpoints_dir
+        if not root.is_dir():
+            return []
+        found = [
+            p
+            for p in root.iterdir()
+            if p.is_dir() and p.name.startswith(_CHECKPOINT_PREFIX) and p.name[len(_CHECKPOINT_PREFIX) :].isdigit()
+        ]
+        return sorted(found, key=checkpoint_step)
+
+    def latest_checkpoint(self) -> Path | None:
+        found = self.checkpoints()
+        return found[-1] if found else None
+
+    @staticmethod
+    def weights_name(role: Role) -> str:
+        """The file each checkpoint holds one network's weights in, by the network's role."""
+        return f"{role}.safetensors"
+
+    @staticmethod
+    def weights_file(checkpoint: Path, role: Role) -> Path:
+        """One network's weights in a checkpoint, to read (a gan-core 0.1 checkpoint has no discriminator
+        file of its own: Accelerate's file for it then)."""
+        named = checkpoint / RunDir.weights_name(role)
+        if named.exists() or not (checkpoint / _ACCELERATE_MODEL_FILES[role]).exists():
+            return named
+        return checkpoint / _ACCELERATE_MODEL_FILES[role]
+
+
+def _data_info(data: dict[str, Any]) -> DataInfo:
+    return DataInfo(
+        shape=tuple(data["shape"]),
+        kind=data["kind"],
+        num_classes=data["num_classes"],
+        value_range=tuple(data["value_range"]),
+        extra={name: _data_info(value) for name, value in data.get("extra", {}).items()},
+    )
+
+
+@attrs.frozen
+class TrainedRun:
+    """A run directory's networks, loaded from one checkpoint and set to eval mode.
+
+    ``discriminator`` is ``None`` unless it was asked for (:func:`load_discriminator`);
+    ``inputs`` is what the generator reads (:meth:`InputSampler.fixed` draws from it).
+    """
+
+    variant: Variant
+    config: RunConfig
+    data_info: DataInfo
+    generator: nn.Module
+    checkpoint: Path
+    inputs: InputSampler
+    discriminator: nn.Module | None = None
+    run_dir: RunDir | None = None
+
+    @property
+    def latent_dim(self) -> int:
+        """The noise dimension, for generators that read noise (0 for a translation)."""
+        return self.inputs.latent_dim if isinstance(self.inputs, Noise) else 0
+
+
+def load_run(
+    run_dir: Path | str | RunDir,
+    registry: Registry,
+    *,
+    discriminator: bool = False,
+    checkpoint: Path | None = None,
+) -> TrainedRun:
+    """Rebuild the run's game from its saved config and load a checkpoint's weights (default: the latest)."""
+    run = run_dir if isinstance(run_dir, RunDir) else RunDir(Path(run_dir))
+    if not run.config_file.exists():
+        raise RunDirectoryError(f"RUN_DIR: {run.path} is not a run directory written by 'gan train'")
+    info = run.read_data_info()
+    variant, config = run.load_config(registry)
+    checkpoint = checkpoint or run.latest_checkpoint()
+    if checkpoint is None:
+        raise RunDirectoryError(f"RUN_DIR: {run.path} has no checkpoint yet")
+    game = variant.build_game(config.model, info, registry)
+    load_model(game.generator, str(RunDir.weights_file(checkpoint, "generator")))
+    game.generator.eval()
+    loaded_discriminator = None
+    if discriminator:
+        load_model(game.discriminator, str(RunDir.weights_file(checkpoint, "discriminator")))
+        loaded_discriminator = game.discriminator.eval()
+    return TrainedRun(variant, config, info, game.generator, checkpoint, game.inputs, loaded_discriminator, run)
+
+
+def load_generator(run_dir: Path | str | RunDir, registry: Registry) -> TrainedRun:
+    """The run's generator from its latest checkpoint, in eval mode (``gan sample`` uses it)."""
+    return load_run(run_dir, registry)
+
+
+def load_discriminator(run_dir: Path | str | RunDir, registry: Registry) -> TrainedRun:
+    """The run's generator and discriminator from its latest checkpoint, both in eval mode."""
+    return load_run(run_dir, registry, discriminator=True)

@@ -1,0 +1,1 @@
+"""The training loop and what it writes: the trainer, checkpoints, evaluation during training, the plot."""

@@ -1,0 +1,444 @@
+"""The Accelerate training loop: one run directory, steps as the unit, exact resume.
+
+:meth:`GanTrainer.fit` reads top to bottom: check what was asked and build the game
+(:meth:`GanTrainer._start`), then a :class:`_Session` plays one step at a time and does what each
+step's number calls for (log, evaluate, draw the grid, save a checkpoint), then finishes.
+The trainer never asks what kind of variant it runs: the game says what the generator reads.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+import torch
+from accelerate import Accelerator
+from accelerate.state import AcceleratorState
+from accelerate.utils import DistributedType, set_seed
+from torch import Tensor
+from torch.optim import Optimizer
+from tqdm.auto import tqdm
+
+from gan_core._config import RunConfig
+from gan_core._game import Game, StepContext
+from gan_core._inference import generate
+from gan_core._inputs import GeneratorInput
+from gan_core._records import LoadedData, LossSpec
+from gan_core._registry import Registry
+from gan_core._rundir import RunDir, checkpoint_step
+from gan_core._sample_files import save_samples
+from gan_core._stream import BatchStream
+from gan_core._training.checkpoint import save_checkpoint
+from gan_core._training.evaluation import MetricEvaluator, metric_specs, run_evaluators
+from gan_core._training.logs import format_scalar, plot_losses
+from gan_core._variant import EvalContext, Evaluator, Variant, check_data
+from gan_core.errors import ConfigError, RunDirectoryError
+from gan_core.losses import CORE_LOSSES
+
+
+@attrs.define
+class _Progress:
+    """The loop's own state, saved in every checkpoint through ``register_for_checkpointing``."""
+
+    step: int = 0
+    batches: int = 0
+    extra: dict[str, int] = attrs.field(factory=dict)  # batches consumed from each extra data set
+
+    def state_dict(self) -> dict[str, object]:
+        return {"step": self.step, "batches": self.batches, "extra": dict(self.extra)}
+
+    def load_state_dict(self, state: Mapping[str, object]) -> None:
+        self.step, self.batches = int(state["step"]), int(state["batches"])  # type: ignore[call-overload]
+        self.extra = {str(k): int(v) for k, v in dict(state.get("extra", {})).items()}  # type: ignore[call-overload]
+
+
+@attrs.frozen
+class TrainResult:
+    """What a finished run left behind, and how long its steps took (setup and final I/O excluded)."""
+
+    out_dir: Path
+    steps: int
+    start_step: int
+    checkpoint: Path | None
+    last_scalars: Mapping[str, float]
+    loop_seconds: float
+
+
+class _LinearDecay:
+    """Sets each parameter group's learning rate to its configured value times a factor.
+
+    Groups are looked up on every call: loading a checkpoint replaces an optimizer's group dicts.
+    """
+
+    def __init__(self, *optimizers: Optimizer) -> None:
+        self._optimizers = optimizers
+        self._base = [[float(group["lr"]) for group in opt.param_groups] for opt in optimizers]
+
+    def set(self, factor: float) -> None:
+        for opt, bases in zip(self._optimizers, self._base, strict=True):
+            for group, base in zip(opt.param_groups, bases, strict=True):
+                group["lr"] = base * factor
+
+
+def _wrappers_add_nothing(accelerator: Accelerator) -> bool:
+    """Whether ``loss.backward()`` and the bare optimizers do exactly what Accelerate's wrappers do.
+
+    Without a gradient scaler (fp16) or gradient accumulation, on plain, DDP or multi-CPU setups,
+    the wrappers only add per-call bookkeeping; DDP's gradient reduction lives in the module hooks.
+    """
+    return (
+        accelerator.scaler is None
+        and accelerator.gradient_accumulation_steps == 1
+        and accelerator.distributed_type in {DistributedType.NO, DistributedType.MULTI_CPU, DistributedType.MULTI_GPU}
+    )
+
+
+class _NoRegistry:
+    """What a trainer made without ``registry=`` can look up: the core's own losses; anything else is a
+    clear error."""
+
+    def dataset(self, name: str) -> Any:
+        raise TypeError(f"GanTrainer needs registry= to load the data set {name!r}")
+
+    def loss(self, name: str) -> LossSpec:
+        for spec in CORE_LOSSES:
+            if spec.name == name:
+                return spec
+        raise TypeError(f"GanTrainer needs registry= to look up the loss {name!r}")
+
+
+class _Averages:
+    """Sums of each scalar since the last log line, averaged per scalar: a scalar that a step logs only
+    now and then (a lazy penalty) is averaged over the steps that logged it."""
+
+    def __init__(self) -> None:
+        self.sums: dict[str, Tensor] = {}
+        self.counts: dict[str, int] = {}
+
+    def add(self, scalars: Mapping[str, Tensor]) -> None:
+        for name, value in scalars.items():
+            self.sums[name] = self.sums[name] + value if name in self.sums else value.clone()
+            self.counts[name] = self.counts.get(name, 0) + 1
+
+    def take(self) -> dict[str, Tensor]:
+        means = {name: total / self.counts[name] for name, total in self.sums.items()}
+        self.sums, self.counts = {}, {}
+        return means
+
+
+class GanTrainer:
+    """Trains ``variant`` under ``config``, writing everything into ``out_dir``.
+
+    ``registry`` is where the trainer looks up data sets, a loss named by the game and the metrics of
+    ``train.eval_metrics``; the command line passes the one it built. ``data`` may be given directly
+    (the conformance kit and benchmarks do); otherwise the variant's ``load_data`` makes it, or it
+    is loaded from the registry by ``config.train.dataset``. ``evaluators`` run beside the variant's
+    own ``evaluate`` and the configured metrics, every ``train.eval_every`` steps.
+    """
+
+    def __init__(
+        self,
+        variant: Variant,
+        config: RunConfig,
+        out_dir: Path | str,
+        *,
+        registry: Registry | None = None,
+        data: LoadedData | None = None,
+        accelerator: Accelerator | None = None,
+        evaluators: Sequence[Evaluator] = (),
+    ) -> None:
+        self.variant = variant
+        self.config = config
+        self.out_dir = Path(out_dir)
+        self.registry = registry
+        self._data = data
+        self._accelerator = accelerator
+        self.evaluators = list(evaluators)
+
+    def fit(self, resume: bool = False) -> TrainResult:
+        """Train to ``train.steps`` (from the last checkpoint, with ``resume``) and return what was done."""
+        session = self._start(resume)
+        try:
+            for step in range(session.start_step, self.config.train.steps):
+                scalars = session.play(step)
+                session.after_step(step + 1, scalars)
+        finally:
+            session.close()
+        return session.finish()
+
+    # -- setup: every check before any write ------------------------------------------------------
+
+    def _start(self, resume: bool) -> _Session:
+        train = self.config.train
+        evaluators = self._all_evaluators()
+        accelerator = self._make_accelerator()
+        run = RunDir(self.out_dir)
+        checkpoint = self._checkpoint_to_resume(run, resume)
+        set_seed(train.seed, device_specific=True)
+        data = self.load_data()
+        check_data(self.variant, data.info, train.dataset)
+        game = self.variant.build_game(self.config.model, data.full_info, self._catalog())
+        game.inputs.check(data)
+        self._prepare_directory(accelerator, run, checkpoint)
+        return _Session(self, accelerator, run, data, game, checkpoint, evaluators)
+
+    def _make_accelerator(self) -> Accelerator:
+        if self._accelerator is not None:
+            return self._accelerator
+        # Accelerate picks MULTI_CPU (gloo) under torchrun only when told it runs on the CPU.
+        launched = int(os.environ.get("WORLD_SIZE", "1")) > 1
+        # Accelerate keeps its settings process-wide and refuses an Accelerator with other ones; each
+        # run sets them afresh (the process group, held by PartialState, is kept)
+        AcceleratorState._reset_state()
+        precision = self.config.train.mixed_precision
+        try:
+            accelerator = Accelerator(mixed_precision=precision, cpu=launched and not torch.cuda.is_available())
+        except ValueError as error:
+            raise ConfigError("train.mixed_precision", str(error).splitlines()[0]) from None
+        if precision == "fp16" and accelerator.device.type == "cpu":
+            # Accelerate would quietly train in fp32 while config.toml says fp16
+            raise ConfigError("train.mixed_precision", "'fp16' needs a GPU; on the CPU use 'bf16' or 'no'")
+        return accelerator
+
+    def _need_registry(self, why: str) -> Registry:
+        if self.registry is None:
+            raise TypeError(f"GanTrainer needs registry= to {why}")
+        return self.registry
+
+    def _catalog(self) -> Registry | _NoRegistry:
+        return self.registry if self.registry is not None else _NoRegistry()
+
+    def load_data(self) -> LoadedData:
+        if self._data is not None:
+            return self._data
+        return self.variant.load_training_data(self.config, self._catalog())
+
+    def _all_evaluators(self) -> list[Evaluator]:
+        """The variant's measure, the caller's evaluators and the configured metrics (checked now,
+        before anything is written, so that a misspelled metric costs no training)."""
+        train = self.config.train
+        found: list[Evaluator] = [self.variant.evaluate] if self.variant.evaluate is not None else []
+        found += self.evaluators
+        names = train.eval_metric_names
+        if names:
+            specs = metric_specs(self._need_registry("look up train.eval_metrics"), names)
+            found.append(MetricEvaluator(specs, train.eval_samples, train.seed + 1))
+        if found and not train.eval_every:
+            return []
+        return found
+
+    def _checkpoint_to_resume(self, run: RunDir, resume: bool) -> Path | None:
+        """The checkpoint ``--resume`` continues from, or a one-line error if the request cannot be met."""
+        if not resume:
+            if run.holds_results():
+                raise RunDirectoryError(
+                    f"--out {self.out_dir} already holds a run; pass --resume to continue it "
+                    "or choose another directory"
+                )
+            return None
+        checkpoint = run.latest_checkpoint()
+        if checkpoint is None:
+            raise RunDirectoryError(f"--resume: no checkpoint in {self.out_dir}")
+        if checkpoint_step(checkpoint) > self.config.train.steps:
+            raise ConfigError(
+                "train.steps",
+                f"must be >= the checkpoint's step ({checkpoint_step(checkpoint)}), got {self.config.train.steps}",
+            )
+        return checkpoint
+
+    def _prepare_directory(self, accelerator: Accelerator, run: RunDir, checkpoint: Path | None) -> None:
+        accelerator.wait_for_everyone()  # every process checks the directory before the main one writes
+        if accelerator.is_main_process:
+            run.samples_dir.mkdir(parents=True, exist_ok=True)
+            run.write_config(self.config)
+            if checkpoint is not None:
+                run.truncate_log(checkpoint_step(checkpoint))
+        accelerator.wait_for_everyone()
+
+
+class _Session:
+    """One run of the loop: the prepared game, its step context, and what each step number calls for."""
+
+    def __init__(
+        self,
+        trainer: GanTrainer,
+        accelerator: Accelerator,
+        run: RunDir,
+        data: LoadedData,
+        game: Game,
+        checkpoint: Path | None,
+        evaluators: list[Evaluator],
+    ) -> None:
+        self.trainer, self.train, self.accelerator, self.run = trainer, trainer.config.train, accelerator, run
+        self.data, self.game, self.evaluators = data, game, evaluators
+        self.ctx, self.schedule, self.progress = self._prepare(checkpoint)
+        self.start_step = self.progress.step
+        self.fixed = game.inputs.fixed(self.train.grid_size, self.train.seed, data)
+        self.main = accelerator.is_main_process
+        self.log = run.open_log() if self.main else None
+        if self.main:
+            run.write_data_info(data.full_info)
+        self.bar = tqdm(
+            total=self.train.steps,
+            initial=self.start_step,
+            disable=not (self.main and self.train.progress),
+            desc=trainer.variant.name,
+            dynamic_ncols=True,
+        )
+        self.averages = _Averages()
+        self.last: dict[str, float] = {}
+        self.saved: Path | None = checkpoint
+        self.started = time.perf_counter()
+        self.loop_seconds = 0.0
+
+    def _prepare(self, checkpoint: Path | None) -> tuple[StepContext, _LinearDecay | None, _Progress]:
+        """Accelerate's wrappers, the decay schedule, the loop's progress (restored from ``checkpoint``)
+        and the step's context over the data streams."""
+        game, train, accelerator = self.game, self.train, self.accelerator
+        generator, discriminator, g_opt, d_opt = accelerator.prepare(
+            game.generator, game.discriminator, game.g_optimizer, game.d_optimizer
+        )
+        # the configured rates, before a checkpoint's (possibly decayed) ones replace them
+        schedule = _LinearDecay(game.g_optimizer, game.d_optimizer) if train.lr_decay == "linear" else None
+        progress = _Progress()
+        accelerator.register_for_checkpointing(progress)
+        if checkpoint is not None:
+            accelerator.load_state(str(checkpoint))
+        plain = _wrappers_add_nothing(accelerator)
+        ctx = StepContext(
+            accelerator=accelerator,
+            generator=generator,
+            discriminator=discriminator,
+            discriminator_module=accelerator.unwrap_model(discriminator),
+            loss=game.loss,  # type: ignore[arg-type]  # build_game resolved a loss name
+            g_optimizer=g_opt.optimizer if plain else g_opt,
+            d_optimizer=d_opt.optimizer if plain else d_opt,
+            plain_backward=plain,
+            batches=self._stream(self.data, progress.batches, key=""),
+            inputs=game.inputs,
+            regularizers=game.regularizers,
+            d_steps=train.d_steps,
+            conditional=self.trainer.variant.conditional,
+            streams={
+                name: self._stream(extra, progress.extra.get(name, 0), key=name)
+                for name, extra in self.data.extra.items()
+            },
+        )
+        return ctx, schedule, progress
+
+    def _stream(self, data: LoadedData, start: int, key: str) -> BatchStream:
+        return BatchStream(
+            data.dataset,
+            batch_size=self.train.batch_size,
+            seed=self.train.seed,
+            device=self.accelerator.device,
+            start=start,
+            rank=self.accelerator.process_index,
+            world=self.accelerator.num_processes,
+            key=key,
+        )
+
+    # -- the loop ---------------------------------------------------------------------------------
+
+    def play(self, step: int) -> Mapping[str, Tensor]:
+        """Generator update ``step``: the game's step, at the learning rate the schedule gives."""
+        self.ctx.begin(step)
+        if self.schedule is not None:
+            self.schedule.set(1.0 - step / self.train.steps)
+        scalars = self.game.step(self.ctx)
+        self.averages.add(scalars)
+        self.progress.step, self.progress.batches = step + 1, self.ctx.batches.consumed
+        if self.ctx.streams:
+            self.progress.extra = {name: stream.consumed for name, stream in self.ctx.streams.items()}
+        self.bar.update(1)
+        return scalars
+
+    def after_step(self, done: int, scalars: Mapping[str, Tensor]) -> None:
+        """What step number ``done`` calls for: a log line, an evaluation, a grid, a checkpoint."""
+        train = self.train
+        final = done == train.steps
+        if done % train.log_every == 0 or final:
+            self._log_scalars(done)
+        if final:
+            self.loop_seconds = time.perf_counter() - self.started
+        if self.evaluators and (done % train.eval_every == 0 or final):
+            self._evaluate(done)
+        if (train.sample_every and done % train.sample_every == 0) or final:
+            self._write_grid(done)
+        if (train.checkpoint_every and done % train.checkpoint_every == 0) or final:
+            networks = {"generator": self.ctx.generator, "discriminator": self.ctx.discriminator}
+            self.saved = save_checkpoint(self.accelerator, self.run, done, networks, train.keep_checkpoints)
+
+    def _log_scalars(self, done: int) -> None:
+        means = self.accelerator.reduce(self.averages.take(), reduction="mean")
+        self.last = {k: float(v) for k, v in means.items()}
+        if self.log is not None:
+            self.log.write({"step": done, **self.last, "elapsed_s": round(time.perf_counter() - self.started, 3)})
+        self.bar.set_postfix({k: format_scalar(v) for k, v in self.last.items()}, refresh=False)
+
+    def _evaluate(self, done: int) -> None:
+        ctx = EvalContext(
+            step=done,
+            generator=self.accelerator.unwrap_model(self.ctx.generator),
+            accelerator=self.accelerator,
+            data=self.data,
+            config=self.trainer.config,
+            out_dir=self.run.path,
+            inputs=self.game.inputs,
+            registry=self.trainer.registry,
+            conditional=self.trainer.variant.conditional,
+        )
+        results = run_evaluators(self.evaluators, ctx)
+        self.last.update(results)
+        if self.log is not None:
+            self.log.write({"step": done, **results})
+
+    def _write_grid(self, done: int) -> None:
+        if not self.main:
+            return
+        fixed: GeneratorInput = self.fixed
+        device = self.accelerator.device
+        generator = self.accelerator.unwrap_model(self.ctx.generator)
+        y = fixed.y.to(device) if fixed.y is not None else None
+        samples = generate(generator, fixed.x.to(device), y)
+        info = self.data.full_info
+        shown = fixed.x if self.game.inputs.paired else None
+        save_samples(
+            samples,
+            info,
+            self.run.sample_path(done),
+            real=self._real_points(),
+            inputs=shown,
+            input_info=self.game.inputs.input_info(info),
+        )
+
+    def _real_points(self) -> Tensor | None:
+        """Up to 2,000 training points, drawn under the samples of a scatter plot."""
+        dataset: Any = self.data.dataset
+        if self.data.info.kind != "points" or not hasattr(dataset, "get_batch"):
+            return None
+        return dataset.get_batch(torch.arange(min(2000, len(dataset))))[0]  # type: ignore[no-any-return]
+
+    # -- the end ----------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self.bar.close()
+        if self.log is not None:
+            self.log.close()
+
+    def finish(self) -> TrainResult:
+        if self.main:
+            plot_losses(self.run.log_file, self.run.plot_file)
+        self.accelerator.wait_for_everyone()
+        train = self.train
+        return TrainResult(self.run.path, train.steps, self.start_step, self.saved, self.last, self.loop_seconds)
+
+
+def train(variant: Variant, config: RunConfig, out_dir: Path | str, **kwargs: Any) -> TrainResult:
+    """Convenience: ``GanTrainer(variant, config, out_dir, **kwargs).fit()``."""
+    resume = kwargs.pop("resume", False)
+    return GanTrainer(variant, config, out_dir, **kwargs).fit(resume=resume)

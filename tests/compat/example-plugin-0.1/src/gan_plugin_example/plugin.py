@@ -1,0 +1,56 @@
+"""What gan-core loads through the entry point ``gan: example``: the hook implementations.
+
+Each hook receives a ``register`` callback and calls it once per thing it provides. If anything in
+here raises, gan-core reports this plugin as broken (``gan plugins`` shows why) and skips it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+
+from gan_core import DataInfo, GanModels, LossSpec, Variant, hookimpl
+from gan_plugin_example.config import LSGANConfig
+from gan_plugin_example.losses import LeastSquaresLoss
+from gan_plugin_example.models import MLPDiscriminator, MLPGenerator
+
+
+def build(config: LSGANConfig, data: DataInfo) -> GanModels:
+    """Fresh models for ``data``. The trainer seeds the RNG before calling, so this must not."""
+    generator = MLPGenerator(config.latent_dim, data.shape, config.g_hidden, data.value_range)
+    discriminator = MLPDiscriminator(data.shape, config.d_hidden)
+    betas = (config.beta1, config.beta2)
+    return GanModels(
+        generator=generator,
+        discriminator=discriminator,
+        loss=LeastSquaresLoss(config.real_target, config.fake_target, config.generator_target),
+        g_optimizer=torch.optim.Adam(generator.parameters(), lr=config.lr, betas=betas),
+        d_optimizer=torch.optim.Adam(discriminator.parameters(), lr=config.lr, betas=betas),
+    )
+
+
+LSGAN_EXAMPLE = Variant(
+    name="lsgan-example",
+    config_cls=LSGANConfig,
+    build=build,
+    description="Example plugin: least-squares GAN (Mao et al. 2017) on small MLPs",
+    # step=None: the core's alternating step (d_steps discriminator updates, one generator update)
+    # suits this game; a variant with a different game passes its own function here.
+    data_kinds=frozenset({"image", "points"}),
+    # Defaults for the [train] section that suit this variant. Measured here on the 2-D ring of 8
+    # Gaussians with seeds 0, 1, 2: 4,000 steps of batch 256 capture 8, 7 and 8 of the 8 modes with
+    # 51-57% high-quality samples, in about 17 s on two CPU cores (2,000 steps: about 10%).
+    train_defaults={"dataset": "ring8", "steps": 4000, "batch_size": 256, "sample_every": 1000},
+)
+
+
+@hookimpl
+def gan_register_variants(register: Callable[[Variant], None]) -> None:
+    register(LSGAN_EXAMPLE)
+
+
+@hookimpl
+def gan_register_losses(register: Callable[[LossSpec], None]) -> None:
+    # A loss registered on its own can be reused by other plugins: registry.loss(name).factory(...)
+    register(LossSpec("least-squares-example", LeastSquaresLoss, "1/2 (D(x)-b)^2 + 1/2 (D(G(z))-a)^2; Mao et al. 2017"))
