@@ -43,5 +43,5 @@ def test_loss_object_passes_its_targets_through() -> None:
     loss = LeastSquaresLoss(real_target=1.0, fake_target=-1.0, generator_target=0.0)
     scores = torch.tensor([0.5, -0.5])
     torch.testing.assert_close(loss.discriminator_loss(scores, scores), discriminator_loss(scores, scores, 1.0, -1.0))
-    torch.testing.assert_close(loss.generator_loss(scores), generator_loss(scores, 0.0))
-    assert loss.penalty(torch.nn.Identity(), scores, scores, None) is None
+    torch.testing.assert_close(loss.generator_loss(None, scores), generator_loss(scores, 0.0))
+    assert loss.relativistic is False  # the generator's update never scores real samples for it

@@ -1,7 +1,7 @@
 """Fixtures for the cgan plugin's tests.
 
-They must pass with only gan-core, gan-plugin-vanilla (whose losses cgan imports) and gan-plugin-cgan
-installed, and must not see any other plugin that happens to be installed: registries hold the core
+They must pass with only gan-core and gan-plugin-cgan installed (its losses are the core's since
+gan-core 0.2) and must not see any other plugin that happens to be installed: registries hold the core
 and ``gan_plugin_cgan.plugin`` only.
 """
 

@@ -12,13 +12,20 @@ import pytest
 import torch
 
 import gan_plugin_cgan.plugin
-from gan_core import DataInfo, Registry, create_registry, hookimpl, plugins
+from gan_core import (
+    ConfigError,
+    DataInfo,
+    DatasetSpec,
+    LoadedData,
+    Registry,
+    create_registry,
+    generate,
+    hookimpl,
+    load_generator,
+    sample_latent,
+)
 from gan_core.cli import main
 from gan_core.data.memory import InMemoryDataset
-from gan_core.data.registry import DatasetSpec, LoadedData
-from gan_core.errors import ConfigError
-from gan_core.runs import load_generator
-from gan_core.sampling import generate, sample_latent
 from gan_plugin_cgan import CGANConfig, build
 
 TINY = ["--set", "width=4", "--set", "latent_dim=8", "--set", "embed_dim=4", "--set", "progress=false"]
@@ -28,18 +35,16 @@ TINY = ["--set", "width=4", "--set", "latent_dim=8", "--set", "embed_dim=4", "--
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One tiny run shared by the sampling tests (training is the slow part)."""
     registry = create_registry(plugins=[gan_plugin_cgan.plugin], entry_points=False)
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        monkeypatch.setattr(plugins, "_DEFAULT", registry)
-        run = tmp_path_factory.mktemp("cgan") / "run"
-        argv = ["train", "cgan", "--steps", "3", "--out", str(run), "--set", "batch_size=16", "--set", "grid_size=10"]
-        assert main([*argv, *TINY]) == 0
+    run = tmp_path_factory.mktemp("cgan") / "run"
+    argv = ["train", "cgan", "--steps", "3", "--out", str(run), "--set", "batch_size=16", "--set", "grid_size=10"]
+    assert main([*argv, *TINY], registry=registry) == 0
     return run
 
 
 @pytest.fixture
-def cli(registry: Registry, monkeypatch: pytest.MonkeyPatch) -> Callable[..., int]:
-    monkeypatch.setattr(plugins, "_DEFAULT", registry)  # the process-wide registry: core + cgan only
-    return lambda *argv: main([str(a) for a in argv])
+def cli(registry: Registry) -> Callable[..., int]:
+    """``gan`` with the registry of the core and cgan only."""
+    return lambda *argv: main([str(a) for a in argv], registry=registry)
 
 
 def _expected(run_dir: Path, registry: Registry, labels: list[int], seed: int = 0) -> np.ndarray:
@@ -117,11 +122,11 @@ class _UnlabelledData:
 
 
 def test_training_on_an_unlabelled_data_set_is_one_line_and_exit_code_2(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     registry = create_registry(plugins=[gan_plugin_cgan.plugin, _UnlabelledData()], entry_points=False)
-    monkeypatch.setattr(plugins, "_DEFAULT", registry)
-    code = main(["train", "cgan", "--dataset", "unlabelled", "--steps", "1", "--out", str(tmp_path / "r"), *TINY])
+    argv = ["train", "cgan", "--dataset", "unlabelled", "--steps", "1", "--out", str(tmp_path / "r"), *TINY]
+    code = main(argv, registry=registry)
     assert code == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "train.dataset" in err and "labelled data set" in err
@@ -131,6 +136,17 @@ def test_the_builder_itself_refuses_data_without_classes() -> None:
     """For code that calls the builder directly (not through the trainer, which checks first)."""
     with pytest.raises(ConfigError, match=r"train\.dataset: cgan needs a labelled data set"):
         build(CGANConfig(), DataInfo(shape=(1, 28, 28), kind="image"))
+
+
+def test_an_unknown_loss_is_one_line_and_exit_code_2(
+    tmp_path: Path, cli: Callable[..., int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``model.loss`` names any registered loss; one nobody registered is refused when the game is built."""
+    assert cli("train", "cgan", "--steps", 1, "--out", tmp_path / "r", *TINY, "--set", "loss=hinge") == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert err == "gan train: error: model.loss: unknown loss 'hinge'; available: minimax, non-saturating"
+    assert not (tmp_path / "r").exists()
 
 
 def test_conv_backbone_on_points_is_one_line_and_exit_code_2(

@@ -8,8 +8,9 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from gan_core import DataInfo
+from gan_core import DataInfo, MinimaxLoss, Noise, NonSaturatingLoss, Registry
 from gan_plugin_cgan import (
+    CGAN,
     CGANConfig,
     ConcatDiscriminator,
     ConcatLabelMaps,
@@ -39,8 +40,8 @@ def _config(backbone: str, mode: str, **extra: Any) -> CGANConfig:
 @pytest.mark.parametrize(("backbone", "mode"), CASES)
 def test_the_label_changes_both_networks_outputs(backbone: str, mode: str) -> None:
     torch.manual_seed(0)
-    models = build(_config(backbone, mode), IMAGES)
-    G, D = models.generator.eval(), models.discriminator.eval()
+    game = build(_config(backbone, mode), IMAGES)
+    G, D = game.generator.eval(), game.discriminator.eval()
     z, x = torch.randn(6, 8), torch.rand(6, 1, 28, 28) * 2 - 1
     three, seven = torch.full((6,), 3), torch.full((6,), 7)
     with torch.no_grad():
@@ -56,6 +57,20 @@ def test_mlp_generator_on_points_respects_the_value_range(mode: str) -> None:
     G = build_generator(_config("mlp", mode), POINTS)
     out = G(torch.randn(64, 8) * 50, torch.arange(64) % 8)  # huge noise saturates the tanh
     assert out.shape == (64, 2) and out.abs().max() <= 1.5 and out.abs().max() > 1.4
+
+
+def test_the_generator_reads_noise_and_the_data_sets_labels() -> None:
+    """The game's sampler draws labels of every class, so grids, ``gan sample`` and the metrics condition G."""
+    assert build(_config("mlp", "embedding"), POINTS).inputs == Noise(8, num_classes=8)
+    assert build(_config("conv", "one-hot"), IMAGES).inputs == Noise(8, num_classes=10)
+
+
+@pytest.mark.parametrize(("name", "cls"), [("non-saturating", NonSaturatingLoss), ("minimax", MinimaxLoss)])
+def test_the_loss_and_label_smoothing_reach_the_games_loss(name: str, cls: type, registry: Registry) -> None:
+    config = _config("mlp", "embedding", loss=name, real_label=0.9)
+    assert build(config, POINTS).loss == name  # the builder names the loss; the registry makes it
+    assert CGAN.build_game(config, POINTS, registry).loss == cls(real_label=0.9)
+    assert CGAN.build_game(_config("mlp", "embedding", loss=name), POINTS, registry).loss == cls()
 
 
 def test_one_hot_code_and_vector_concatenation() -> None:
@@ -171,13 +186,13 @@ def test_check_labels_accepts_integer_classes_and_names_the_first_bad_one() -> N
 
 @pytest.mark.parametrize(("backbone", "mode"), CASES)
 def test_networks_refuse_labels_outside_the_classes(backbone: str, mode: str) -> None:
-    models = build(_config(backbone, mode), IMAGES)
+    game = build(_config(backbone, mode), IMAGES)
     with pytest.raises(ValueError, match=r"\[0, 9\]"):
-        models.generator(torch.randn(2, 8), torch.tensor([0, 10]))
+        game.generator(torch.randn(2, 8), torch.tensor([0, 10]))
     with pytest.raises(ValueError, match=r"\[0, 9\]"):
-        models.discriminator(torch.rand(2, 1, 28, 28), torch.tensor([-2, 1]))
+        game.discriminator(torch.rand(2, 1, 28, 28), torch.tensor([-2, 1]))
     with pytest.raises(ValueError, match="needs labels"):
-        models.discriminator(torch.rand(2, 1, 28, 28))
+        game.discriminator(torch.rand(2, 1, 28, 28))
 
 
 def test_parameter_counts_follow_the_mode() -> None:

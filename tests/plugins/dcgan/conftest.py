@@ -1,8 +1,8 @@
 """Fixtures for the dcgan plugin's tests.
 
-They must pass with only gan-core, gan-plugin-dcgan and its dependency gan-plugin-vanilla installed,
-and must not see any other plugin that happens to be installed: registries hold the core and
-``gan_plugin_dcgan.plugin`` only (dcgan imports vanilla's losses, not its plugin registration).
+They must pass with only gan-core and gan-plugin-dcgan installed (its losses are the core's since
+gan-core 0.2) and must not see any other plugin that happens to be installed: registries hold the core
+and ``gan_plugin_dcgan.plugin`` only.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from pathlib import Path
 import attrs
 import pytest
 
-from gan_core import ConfigError, DataInfo, resolve_config
+from gan_core import ConfigError, DataInfo, Registry, resolve_config
 from gan_core.testing import tiny_run_config
 from gan_plugin_dcgan import DCGAN, DCGANConfig
 
@@ -37,13 +37,24 @@ def _reject(**model: object) -> ConfigError:
     ("field", "value", "allowed"),
     [
         ("norm", "instance", "'batch', 'layer' or 'none'"),
-        ("loss", "hinge", "'non-saturating' or 'minimax'"),
         ("latent_distribution", "gaussian", "'uniform' or 'normal'"),
     ],
 )
 def test_closed_choices_name_the_allowed_values(field: str, value: str, allowed: str) -> None:
     error = _reject(**{field: value})
     assert error.field == f"model.{field}" and allowed in str(error) and repr(value) in str(error)
+
+
+def test_the_loss_is_any_registered_one_looked_up_when_the_game_is_built(registry: Registry) -> None:
+    """``model.loss`` is an open choice (another plugin may register the loss), so the config takes
+    any name and the builder passes it on; the registry refuses a name nobody registered."""
+    config = tiny_run_config(DCGAN, loss="hinge", g_width=4, d_width=4).model
+    assert config.loss == "hinge"
+    images = DataInfo(shape=(1, 28, 28), kind="image")
+    assert DCGAN.build(config, images).loss == "hinge"
+    with pytest.raises(ConfigError) as caught:
+        DCGAN.build_game(config, images, registry)
+    assert str(caught.value) == "model.loss: unknown loss 'hinge'; available: minimax, non-saturating"
 
 
 @pytest.mark.parametrize("field", ["g_width", "d_width", "latent_dim"])

@@ -6,19 +6,18 @@ import pytest
 import torch
 from torch import nn
 
-from gan_core import DataInfo
+from gan_core import DataInfo, MinimaxLoss, Noise, NonSaturatingLoss, Registry
 from gan_core.testing import tiny_run_config
 from gan_plugin_dcgan import DCGAN, DCGANDiscriminator, DCGANGenerator, normal_to_uniform
-from gan_plugin_vanilla.losses import MinimaxLoss, NonSaturatingLoss
 
 _NORMS = (nn.BatchNorm2d, nn.GroupNorm, nn.BatchNorm1d, nn.LayerNorm)
 
 
 def _build(shape: tuple[int, int, int], **model: object) -> tuple[DCGANGenerator, DCGANDiscriminator]:
     config = tiny_run_config(DCGAN, **{"latent_dim": 16, "g_width": 8, "d_width": 8, **model}).model
-    models = DCGAN.build(config, DataInfo(shape=shape, kind="image"))
-    assert isinstance(models.generator, DCGANGenerator) and isinstance(models.discriminator, DCGANDiscriminator)
-    return models.generator, models.discriminator
+    game = DCGAN.build(config, DataInfo(shape=shape, kind="image"))
+    assert isinstance(game.generator, DCGANGenerator) and isinstance(game.discriminator, DCGANDiscriminator)
+    return game.generator, game.discriminator
 
 
 def _layers(module: nn.Module) -> list[nn.Module]:
@@ -142,14 +141,22 @@ def test_uniform_latent_feeds_the_decoder_the_transformed_noise() -> None:
 
 
 @pytest.mark.parametrize(("name", "cls"), [("non-saturating", NonSaturatingLoss), ("minimax", MinimaxLoss)])
-def test_the_loss_is_vanillas_bce_loss(name: str, cls: type) -> None:
+def test_the_loss_is_the_cores_bce_loss(name: str, cls: type, registry: Registry) -> None:
     config = tiny_run_config(DCGAN, loss=name, g_width=4, d_width=4).model
-    assert type(DCGAN.build(config, DataInfo(shape=(1, 28, 28), kind="image")).loss) is cls
+    game = DCGAN.build_game(config, DataInfo(shape=(1, 28, 28), kind="image"), registry)
+    assert type(game.loss) is cls and game.loss == cls()  # without label smoothing
+    assert game.regularizers == ()  # the paper constrains nothing beyond batch norm
+
+
+def test_the_generator_reads_latent_dim_noise() -> None:
+    """The sampler's dimension is the config's, whatever ``latent_distribution`` makes of the draws."""
+    config = tiny_run_config(DCGAN, latent_dim=12, g_width=4, d_width=4).model
+    assert DCGAN.build(config, DataInfo(shape=(1, 28, 28), kind="image")).inputs == Noise(12)
 
 
 def test_optimizer_settings_reach_both_adams() -> None:
     config = tiny_run_config(DCGAN, lr=1e-3, beta1=0.3, beta2=0.9, g_width=4, d_width=4).model
-    models = DCGAN.build(config, DataInfo(shape=(1, 28, 28), kind="image"))
-    for optimizer in (models.g_optimizer, models.d_optimizer):
+    game = DCGAN.build(config, DataInfo(shape=(1, 28, 28), kind="image"))
+    for optimizer in (game.g_optimizer, game.d_optimizer):
         assert isinstance(optimizer, torch.optim.Adam)
         assert optimizer.defaults["lr"] == 1e-3 and optimizer.defaults["betas"] == (0.3, 0.9)

@@ -11,7 +11,7 @@ import pytest
 from dtn_helpers import CLASSIFIER_WEIGHTS, F_WEIGHTS, tiny_source
 from PIL import Image
 
-from gan_core import Registry, plugins
+from gan_core import Registry
 from gan_core.cli import main
 from gan_core.data import rendered
 from gan_plugin_dtn.pretrain import read_metadata
@@ -19,8 +19,8 @@ from gan_plugin_dtn.pretrain import read_metadata
 
 @pytest.fixture
 def cli(registry: Registry, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The process-wide registry holds the core and DTN only; rendered-digits is 300 images here."""
-    monkeypatch.setattr(plugins, "_DEFAULT", registry)
+    """The command line's registry holds the core and DTN only; rendered-digits is 300 images here."""
+    monkeypatch.setattr("gan_core.cli.create_registry", lambda: registry)
     monkeypatch.setattr(rendered, "DEFAULT_SIZE", 300)
     rendered.cached_render.cache_clear()
     yield
@@ -68,13 +68,17 @@ def test_train_then_transfer_a_folder(tmp_path: Path, cli: None, capsys: pytest.
     assert "wrote 3 transfers" in capsys.readouterr().err
 
 
-def test_sample_is_refused_and_bad_inputs_are_one_line_errors(
+def test_sample_shows_source_digits_beside_their_transfers_and_bad_inputs_are_one_line_errors(
     tmp_path: Path, cli: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     run = small_run(tmp_path)
     capsys.readouterr()
-    assert main(["sample", str(run), "--out", str(tmp_path / "s.png")]) == 2
-    assert "gan --help" in capsys.readouterr().err
+    assert main(["sample", str(run), "--n", "4", "--out", str(tmp_path / "s.npy")]) == 0
+    assert np.load(tmp_path / "s.npy").shape == (4, 1, 32, 32)  # transfers into the target domain
+    assert main(["sample", str(run), "--n", "4", "--out", str(tmp_path / "s.png")]) == 0
+    assert Image.open(tmp_path / "s.png").size == (2 + 8 * 34, 2 + 34)  # four (source, transfer) pairs
+    assert main(["sample", str(run), "--label", "3", "--out", str(tmp_path / "s.png")]) == 2
+    assert "--label" in capsys.readouterr().err
     text = tmp_path / "x.txt"
     text.write_text("x")
     assert main(["transfer", str(run), str(text), "--out", str(tmp_path / "o")]) == 2

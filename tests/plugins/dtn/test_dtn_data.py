@@ -8,8 +8,7 @@ import pytest
 import torch
 from dtn_helpers import tiny_source, tiny_target
 
-from gan_core import DataOptions, Registry
-from gan_core.config import resolve_config
+from gan_core import DataOptions, Registry, resolve_config
 from gan_core.data.memory import InMemoryDataset
 from gan_core.errors import ConfigError
 from gan_plugin_dtn import DTN

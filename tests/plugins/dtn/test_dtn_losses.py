@@ -77,9 +77,15 @@ def test_the_protocol_face_stacks_source_over_target_fakes() -> None:
         discriminator_loss(confident(FROM_SOURCE, 2), confident(FROM_TARGET, 2), confident(REAL_TARGET, 2)),
     )
     assert torch.equal(
-        loss.generator_loss(fakes), generator_adversarial_loss(confident(FROM_SOURCE, 2), confident(FROM_TARGET, 2))
+        loss.generator_loss(None, fakes),
+        generator_adversarial_loss(confident(FROM_SOURCE, 2), confident(FROM_TARGET, 2)),
     )
-    assert loss.penalty(torch.nn.Identity(), fakes, fakes, None) is None
+    assert loss.relativistic is False
     with pytest.raises(ValueError, match="two equal batches"):
-        loss.generator_loss(torch.zeros(3, 3))
-    assert (loss.alpha, loss.beta, loss.gamma, loss.adversarial) == (15.0, 15.0, 0.0, True)
+        loss.generator_loss(None, torch.zeros(3, 3))
+
+
+def test_the_weights_belong_to_the_step_with_the_papers_defaults() -> None:
+    from gan_plugin_dtn import DTNStep
+
+    assert DTNStep() == DTNStep(alpha=15.0, beta=15.0, gamma=0.0, adversarial=True)

@@ -12,12 +12,9 @@ import pytest
 import torch
 from dtn_helpers import CLASSIFIER_WEIGHTS, SMALL, tiny_source, tiny_target
 
-from gan_core import GanModels, GanTrainer, LoadedData, Registry
-from gan_core.data import rendered
-from gan_core.data.memory import InMemoryDataset
-from gan_core.errors import ConfigError
+from gan_core import ConfigError, DataInfo, Game, GanTrainer, LoadedData, Registry
+from gan_core.data import InMemoryDataset, rendered
 from gan_core.testing import tiny_run_config
-from gan_core.variant import DataInfo
 from gan_plugin_dtn import DTN, DTNConfig
 from gan_plugin_dtn.data import SOURCE
 
@@ -30,7 +27,7 @@ def two_domains() -> LoadedData:
 
 @attrs.frozen
 class Built:
-    models: GanModels
+    models: Game
     initial: dict[str, dict[str, torch.Tensor]]  # "f", "g", "discriminator" -> state at build time
 
 
@@ -42,7 +39,7 @@ def recording() -> tuple[Any, list[Built]]:
     """DTN with a builder that keeps what it built, and its state before training."""
     built: list[Built] = []
 
-    def build(config: DTNConfig, data: DataInfo) -> GanModels:
+    def build(config: DTNConfig, data: DataInfo) -> Game:
         models = DTN.build(config, data)
         G = models.generator
         initial = {"f": snapshot(G.f), "g": snapshot(G.g), "discriminator": snapshot(models.discriminator)}

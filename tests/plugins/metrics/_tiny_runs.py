@@ -23,12 +23,17 @@ import gan_plugin_metrics.plugin
 from gan_core import (
     DataInfo,
     EvalContext,
-    GanModels,
+    Game,
     GanTrainer,
+    InputSampler,
     LoadedData,
+    Noise,
     Registry,
+    SourceSamples,
     StepContext,
+    StepFn,
     Variant,
+    alternating_step,
     create_registry,
     hookimpl,
 )
@@ -67,30 +72,34 @@ class _Discriminator(nn.Module):
 
 @attrs.frozen
 class _Loss:
+    relativistic = False
+
     def discriminator_loss(self, real_scores: Tensor, fake_scores: Tensor) -> Tensor:
         return softplus(-real_scores).mean() + softplus(fake_scores).mean()
 
-    def generator_loss(self, fake_scores: Tensor) -> Tensor:
+    def generator_loss(self, real_scores: Tensor | None, fake_scores: Tensor) -> Tensor:
         return softplus(-fake_scores).mean()
 
-    def penalty(self, discriminator: nn.Module, real: Tensor, fake: Tensor, y: Tensor | None) -> None:
-        return None
 
-
-def _models(generator: nn.Module, discriminator: nn.Module, lr: float) -> GanModels:
-    return GanModels(
-        generator,
-        discriminator,
-        _Loss(),
-        torch.optim.Adam(generator.parameters(), lr=lr),
-        torch.optim.Adam(discriminator.parameters(), lr=lr),
+def _game(
+    generator: nn.Module, discriminator: nn.Module, lr: float, inputs: InputSampler, step: StepFn = alternating_step
+) -> Game:
+    return Game(
+        generator=generator,
+        discriminator=discriminator,
+        g_optimizer=torch.optim.Adam(generator.parameters(), lr=lr),
+        d_optimizer=torch.optim.Adam(discriminator.parameters(), lr=lr),
+        inputs=inputs,
+        loss=_Loss(),
+        step=step,
     )
 
 
-def _builder(conditional: bool) -> Callable[[TinyConfig, DataInfo], GanModels]:
-    def build(config: TinyConfig, info: DataInfo) -> GanModels:
-        generator = _Generator(config.latent_dim, info.shape, info.num_classes if conditional else None)
-        return _models(generator, _Discriminator(info.shape), config.lr)
+def _builder(conditional: bool) -> Callable[[TinyConfig, DataInfo], Game]:
+    def build(config: TinyConfig, info: DataInfo) -> Game:
+        classes = info.num_classes if conditional else None
+        generator = _Generator(config.latent_dim, info.shape, classes)
+        return _game(generator, _Discriminator(info.shape), config.lr, Noise(config.latent_dim, classes))
 
     return build
 
@@ -111,9 +120,9 @@ class _Translator(nn.Module):
         return torch.tanh(self.conv(x))
 
 
-def _translate_build(config: TinyConfig, info: DataInfo) -> GanModels:
+def _translate_build(config: TinyConfig, info: DataInfo) -> Game:
     generator = _Translator(info.extra["source"].shape[0], info.shape[0])
-    return _models(generator, _Discriminator(info.shape), config.lr)
+    return _game(generator, _Discriminator(info.shape), config.lr, SourceSamples("source"), _translate_step)
 
 
 def _translate_step(ctx: StepContext) -> dict[str, Tensor]:
@@ -124,7 +133,7 @@ def _translate_step(ctx: StepContext) -> dict[str, Tensor]:
     ctx.backward(d_loss)
     ctx.d_optimizer.step()
     with ctx.frozen_discriminator():
-        g_loss = ctx.loss.generator_loss(ctx.discriminator_module(ctx.generator(source)))
+        g_loss = ctx.loss.generator_loss(None, ctx.discriminator_module(ctx.generator(source)))
         ctx.g_optimizer.zero_grad()
         ctx.backward(g_loss)
         ctx.g_optimizer.step()
@@ -147,8 +156,6 @@ TINY_TRANSLATE = Variant(
     TinyConfig,
     _translate_build,
     "test variant",
-    step=_translate_step,
-    source="source",
     load_data=_two_domains,
     evaluate=_mean_output,
 )
@@ -175,8 +182,6 @@ def train_tiny(out: Path, registry: Registry, *, conditional: bool = False, **ov
 
 
 if __name__ == "__main__":  # ``gan`` with the tiny variants registered, for launchers: torchrun _tiny_runs.py eval ...
-    from gan_core import plugins
     from gan_core.cli import main
 
-    plugins._DEFAULT = make_registry()
-    raise SystemExit(main(sys.argv[1:]))
+    raise SystemExit(main(sys.argv[1:], registry=make_registry()))

@@ -6,8 +6,8 @@ import pytest
 import torch
 from torch.nn import functional as F
 
+from gan_core import DataInfo
 from gan_core.errors import ConfigError
-from gan_core.variant import DataInfo
 from gan_plugin_metrics.features import (
     RESIZE_MODES,
     Extracted,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 import torch
+from vanilla_helpers import HingeLoss, HingePlugin
 
-from gan_core import ConfigError, DataInfo, resolve_config
+import gan_plugin_vanilla.plugin
+from gan_core import ConfigError, DataInfo, Noise, Registry, create_registry, resolve_config
 from gan_core.testing import tiny_run_config
 from gan_plugin_vanilla import VANILLA, MinimaxLoss, NonSaturatingLoss, VanillaConfig
 from gan_plugin_vanilla.models import MLPDiscriminator, MLPGenerator
@@ -19,15 +21,29 @@ def _reject(**model: object) -> ConfigError:
     return caught.value
 
 
-def test_unknown_loss_is_rejected_naming_the_allowed_values() -> None:
-    error = _reject(loss="hinge")
-    assert error.field == "model.loss"
-    assert "'non-saturating'" in str(error) and "'minimax'" in str(error) and "'hinge'" in str(error)
+@pytest.mark.parametrize("name", ["minimax", "core:non-saturating", "hinge", "least-squares-example"])
+def test_the_config_takes_any_loss_name(name: str) -> None:
+    """Any plugin may register a loss for vanilla, so the config cannot hold a closed list: the name
+    is looked up only when the game is built."""
+    assert resolve_config(VANILLA, overrides=[f"loss={name}"]).model.loss == name
+    assert resolve_config(VANILLA, file_data={"model": {"loss": name}}).model.loss == name
 
 
-def test_unknown_loss_is_rejected_from_the_command_line_form_too() -> None:
-    with pytest.raises(ConfigError, match=r"model\.loss: must be 'non-saturating' or 'minimax', got 'hinge'"):
-        resolve_config(VANILLA, overrides=["loss=hinge"])
+def test_an_unknown_loss_is_refused_when_the_game_is_built_naming_the_available_ones(registry: Registry) -> None:
+    config = tiny_run_config(VANILLA, loss="hinge", g_hidden=[4], d_hidden=[4]).model
+    with pytest.raises(ConfigError) as caught:
+        VANILLA.build_game(config, POINTS, registry)
+    assert caught.value.field == "model.loss"
+    assert str(caught.value) == "model.loss: unknown loss 'hinge'; available: minimax, non-saturating"
+
+
+@pytest.mark.parametrize("name", ["hinge", "hinge-example:hinge"])
+def test_a_loss_another_plugin_registers_is_the_games_loss(name: str) -> None:
+    registry = create_registry(
+        plugins={"vanilla": gan_plugin_vanilla.plugin, "hinge-example": HingePlugin()}, entry_points=False
+    )
+    config = tiny_run_config(VANILLA, loss=name, g_hidden=[4], d_hidden=[4]).model
+    assert isinstance(VANILLA.build_game(config, POINTS, registry).loss, HingeLoss)
 
 
 @pytest.mark.parametrize("label", [0, 0.0, -0.5, 1.01])
@@ -57,19 +73,29 @@ def test_direct_construction_validates_too() -> None:
 
 def test_layer_sizes_come_from_the_config() -> None:
     config = tiny_run_config(VANILLA, latent_dim=5, g_hidden=[7, 9], d_hidden=[11]).model
-    models = VANILLA.build(config, POINTS)
-    assert isinstance(models.generator, MLPGenerator) and isinstance(models.discriminator, MLPDiscriminator)
-    g_linear = [m for m in models.generator.modules() if isinstance(m, torch.nn.Linear)]
-    d_linear = [m for m in models.discriminator.modules() if isinstance(m, torch.nn.Linear)]
+    game = VANILLA.build(config, POINTS)
+    assert isinstance(game.generator, MLPGenerator) and isinstance(game.discriminator, MLPDiscriminator)
+    g_linear = [m for m in game.generator.modules() if isinstance(m, torch.nn.Linear)]
+    d_linear = [m for m in game.discriminator.modules() if isinstance(m, torch.nn.Linear)]
     assert [(m.in_features, m.out_features) for m in g_linear] == [(5, 7), (7, 9), (9, 2)]
     assert [(m.in_features, m.out_features) for m in d_linear] == [(2, 11), (11, 1)]
+    assert game.inputs == Noise(5)  # what the trainer, the grids and `gan sample` draw for it
 
 
 @pytest.mark.parametrize(("name", "cls"), [("minimax", MinimaxLoss), ("non-saturating", NonSaturatingLoss)])
-def test_loss_and_label_smoothing_reach_the_built_loss(name: str, cls: type) -> None:
+def test_loss_and_label_smoothing_reach_the_built_loss(name: str, cls: type, registry: Registry) -> None:
     config = tiny_run_config(VANILLA, loss=name, real_label=0.9, g_hidden=[4], d_hidden=[4]).model
-    loss = VANILLA.build(config, POINTS).loss
+    game = VANILLA.build(config, POINTS)
+    assert game.loss == name and game.loss_options == {"real_label": 0.9}  # the builder names the loss ...
+    loss = VANILLA.build_game(config, POINTS, registry).loss  # ... and the registry's factory makes it
     assert type(loss) is cls and loss.real_label == 0.9  # type: ignore[attr-defined]
+
+
+def test_without_smoothing_the_loss_gets_no_options(registry: Registry) -> None:
+    """``real_label = 1`` passes nothing, so a loss without a ``real_label`` keyword can be named too."""
+    config = tiny_run_config(VANILLA, g_hidden=[4], d_hidden=[4]).model
+    assert VANILLA.build(config, POINTS).loss_options == {}
+    assert VANILLA.build_game(config, POINTS, registry).loss == NonSaturatingLoss()
 
 
 def test_optimizer_settings_reach_the_optimizers() -> None:
@@ -85,3 +111,17 @@ def test_optimizer_settings_reach_the_optimizers() -> None:
     for optimizer in (sgd.g_optimizer, sgd.d_optimizer):
         assert isinstance(optimizer, torch.optim.SGD)
         assert optimizer.defaults["lr"] == 0.1 and optimizer.defaults["momentum"] == 0.7
+
+
+def test_smoothing_with_a_loss_that_has_no_real_label_is_one_line() -> None:
+    """Label smoothing is a setting of the BCE losses: asking for it with a loss that cannot take it is a
+    configuration error naming the loss and the option, not a TypeError from deep inside the build."""
+    registry = create_registry(
+        plugins={"vanilla": gan_plugin_vanilla.plugin, "hinge-example": HingePlugin()}, entry_points=False
+    )
+    config = tiny_run_config(VANILLA, loss="hinge", real_label=0.9, g_hidden=[4], d_hidden=[4]).model
+    with pytest.raises(ConfigError) as caught:
+        VANILLA.build_game(config, POINTS, registry)
+    assert caught.value.field == "model.loss"
+    assert str(caught.value).startswith("model.loss: the loss 'hinge' does not take real_label=0.9 (")
+    assert "\n" not in str(caught.value)

@@ -14,8 +14,9 @@ import attrs
 import pytest
 import torch
 from torch import Tensor, nn
+from vanilla_helpers import HingePlugin
 
-from gan_core import DataInfo, GanModels, Variant
+from gan_core import DataInfo, Game, Variant
 from gan_core.testing import (
     check_checkpoint_resume,
     check_config_class,
@@ -33,20 +34,18 @@ SMALL = {"latent_dim": 4, "g_hidden": [8], "d_hidden": [8]}
 
 
 def _broken(name: str, transform: Any) -> Variant:
-    """Vanilla whose built models pass through ``transform(models) -> GanModels``."""
+    """Vanilla whose built game passes through ``transform(game) -> Game``."""
 
-    def build(config: VanillaConfig, data: DataInfo) -> GanModels:
+    def build(config: VanillaConfig, data: DataInfo) -> Game:
         return transform(VANILLA.build(config, data))
 
     return attrs.evolve(VANILLA, name=name, build=build)
 
 
 class _Wrapped(nn.Module):
-    def __init__(self, inner: nn.Module, latent_dim: int | None = None) -> None:
+    def __init__(self, inner: nn.Module) -> None:
         super().__init__()
         self.inner = inner
-        if latent_dim is not None:
-            self.latent_dim = latent_dim
 
 
 def test_synthetic_data_and_tiny_config() -> None:
@@ -85,7 +84,7 @@ def test_discriminator_returning_batch_by_one_is_caught() -> None:
         def forward(self, x: Tensor, y: Tensor | None = None) -> Tensor:
             return self.inner(x, y)[:, None]
 
-    variant = _broken("unflattened", lambda m: attrs.evolve(m, discriminator=Unflattened(m.discriminator)))
+    variant = _broken("unflattened", lambda game: attrs.evolve(game, discriminator=Unflattened(game.discriminator)))
     with pytest.raises(AssertionError, match=r"D\(x\) on real samples has shape \(4, 1\), expected \(batch,\)"):
         check_models(variant, config_overrides=SMALL)
 
@@ -95,22 +94,65 @@ def test_generator_of_the_wrong_shape_is_caught() -> None:
         def forward(self, z: Tensor, y: Tensor | None = None) -> Tensor:
             return self.inner(z, y).flatten(1)
 
-    variant = _broken("flat", lambda m: attrs.evolve(m, generator=Flat(m.generator, m.generator.latent_dim)))
+    variant = _broken("flat", lambda game: attrs.evolve(game, generator=Flat(game.generator)))
     with pytest.raises(AssertionError, match=r"has shape \(4, 16\), expected \(batch, \*data_shape\) = \(4, 1, 4, 4\)"):
         check_models(variant, data_shape=(1, 4, 4), config_overrides=SMALL)
 
 
+def test_a_builder_that_ignores_the_channel_count_is_caught() -> None:
+    """The kit also builds image variants for three-channel images, where a builder that always makes
+    one-channel networks gives samples of the wrong shape."""
+
+    def grey(config: VanillaConfig, data: DataInfo) -> Game:
+        return VANILLA.build(config, attrs.evolve(data, shape=(1, *data.shape[1:])))
+
+    variant = attrs.evolve(VANILLA, name="grey", build=grey)
+    with pytest.raises(AssertionError, match=r"has shape \(4, 1, 4, 4\), expected .* = \(4, 3, 4, 4\)"):
+        check_models(variant, data_shape=(1, 4, 4), config_overrides=SMALL)
+
+
+def test_a_generator_output_outside_the_value_range_is_caught() -> None:
+    class Doubled(_Wrapped):
+        def forward(self, z: Tensor, y: Tensor | None = None) -> Tensor:
+            return 2 * self.inner(z, y)
+
+    variant = _broken("doubled", lambda game: attrs.evolve(game, generator=Doubled(game.generator)))
+    with pytest.raises(AssertionError, match=r"outside DataInfo.value_range \(-1.0, 1.0\)"):
+        check_models(variant, data_shape=(1, 4, 4), config_overrides=SMALL)
+    check_models(variant, data_shape=(2,), config_overrides=SMALL)  # points: a scale, not a bound
+
+
+def test_discriminator_scores_in_double_precision_are_caught() -> None:
+    class Double(_Wrapped):
+        def forward(self, x: Tensor, y: Tensor | None = None) -> Tensor:
+            return self.inner(x, y).double()
+
+    variant = _broken("double", lambda game: attrs.evolve(game, discriminator=Double(game.discriminator)))
+    with pytest.raises(AssertionError, match=r"D\(x\) on real samples is torch.float64; scores must be torch.float32"):
+        check_models(variant, config_overrides=SMALL)
+
+
+def test_a_loss_from_a_plugin_the_kit_was_not_given_is_caught() -> None:
+    """The kit's registry holds the core's losses and those of ``plugins``, nothing else installed."""
+    overrides = {**SMALL, "loss": "hinge"}
+    with pytest.raises(AssertionError, match=r"raised ConfigError: model\.loss: unknown loss 'hinge'"):
+        check_models(VANILLA, config_overrides=overrides)
+    check_models(VANILLA, config_overrides=overrides, plugins=[HingePlugin()])
+
+
 def test_swapped_optimizers_are_caught() -> None:
-    variant = _broken("swapped", lambda m: attrs.evolve(m, g_optimizer=m.d_optimizer, d_optimizer=m.g_optimizer))
+    variant = _broken(
+        "swapped", lambda game: attrs.evolve(game, g_optimizer=game.d_optimizer, d_optimizer=game.g_optimizer)
+    )
     with pytest.raises(AssertionError, match="optimizers swapped"):
         check_models(variant, config_overrides=SMALL)
 
 
 def test_a_network_that_never_learns_is_caught(tmp_path: Path) -> None:
-    def freeze_generator(models: GanModels) -> GanModels:
-        for group in models.g_optimizer.param_groups:
+    def freeze_generator(game: Game) -> Game:
+        for group in game.g_optimizer.param_groups:
             group["lr"] = 0.0
-        return models
+        return game
 
     variant = _broken("frozen", freeze_generator)
     with pytest.raises(AssertionError, match="left every generator weight unchanged"):
@@ -128,7 +170,7 @@ def test_state_outside_the_checkpoint_breaks_resume_and_is_caught(tmp_path: Path
                 self.calls += 1
             return self.inner(z, y) + 0.1 * self.calls
 
-    variant = _broken("counting", lambda m: attrs.evolve(m, generator=Counting(m.generator, m.generator.latent_dim)))
+    variant = _broken("counting", lambda game: attrs.evolve(game, generator=Counting(game.generator)))
     with pytest.raises(AssertionError, match=r"after 1 step \+ resume to 2, the (generator|discriminator)'s state"):
         check_checkpoint_resume(variant, tmp_path, config_overrides=SMALL)
 
@@ -138,8 +180,8 @@ def test_a_generator_that_ignores_its_noise_is_caught(tmp_path: Path) -> None:
         def forward(self, z: Tensor, y: Tensor | None = None) -> Tensor:
             return self.inner(torch.zeros_like(z), y)
 
-    variant = _broken("constant", lambda m: attrs.evolve(m, generator=Constant(m.generator, m.generator.latent_dim)))
-    with pytest.raises(AssertionError, match="ignores its noise"):
+    variant = _broken("constant", lambda game: attrs.evolve(game, generator=Constant(game.generator)))
+    with pytest.raises(AssertionError, match="seeds 0 and 1 gave identical samples: the generator ignores its input"):
         check_sampling(variant, tmp_path, config_overrides=SMALL)
 
 
@@ -151,7 +193,7 @@ def test_a_generator_that_draws_its_own_noise_is_caught(tmp_path: Path) -> None:
             private = torch.Generator().manual_seed(next(counter))
             return self.inner(z + torch.randn(z.shape, generator=private).to(z.device), y)
 
-    variant = _broken("noisy", lambda m: attrs.evolve(m, generator=Noisy(m.generator, m.generator.latent_dim)))
+    variant = _broken("noisy", lambda game: attrs.evolve(game, generator=Noisy(game.generator)))
     with pytest.raises(AssertionError, match="the same seed gave different samples"):
         check_sampling(variant, tmp_path, config_overrides=SMALL)
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from gan_plugin_wgan import WassersteinGPLoss
+from gan_plugin_wgan import WassersteinLoss
 from gan_plugin_wgan.models import MLPCritic
 
 HALF, LR, WEIGHT = 8, 0.1, 10.0
@@ -28,7 +28,8 @@ _WORKER = textwrap.dedent(
     import sys
     import torch
     from accelerate import Accelerator
-    from gan_plugin_wgan import WassersteinGPLoss
+    from gan_core import GradientPenalty
+    from gan_plugin_wgan import WassersteinLoss
     from gan_plugin_wgan.models import MLPCritic
 
     out, half, lr, weight = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
@@ -39,9 +40,9 @@ _WORKER = textwrap.dedent(
     data = torch.randn(2, 2 * half, 2, generator=torch.Generator().manual_seed(1))
     real, fake = data[0, rank * half : (rank + 1) * half], data[1, rank * half : (rank + 1) * half]
     wrapped, optimizer = accelerator.prepare(critic, torch.optim.SGD(critic.parameters(), lr=lr))
-    loss = WassersteinGPLoss(weight)
+    loss, penalty = WassersteinLoss(), GradientPenalty(weight)
     torch.manual_seed(100 + rank)  # the penalty's interpolation weights: one draw per sample of this half
-    total = loss.discriminator_loss(wrapped(real), wrapped(fake)) + loss.penalty(wrapped, real, fake, None)
+    total = loss.discriminator_loss(wrapped(real), wrapped(fake)) + penalty.penalty(wrapped, real, fake, None)
     optimizer.zero_grad()
     accelerator.backward(total)
     optimizer.step()
@@ -68,7 +69,7 @@ def _reference() -> dict[str, torch.Tensor]:
     x_hat = (torch.cat(eps) * real + (1 - torch.cat(eps)) * fake).requires_grad_(True)
     (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
     penalty = WEIGHT * ((grad.norm(dim=1) - 1) ** 2).mean()
-    total = WassersteinGPLoss(WEIGHT).discriminator_loss(critic(real), critic(fake)) + penalty
+    total = WassersteinLoss().discriminator_loss(critic(real), critic(fake)) + penalty
     optimizer = torch.optim.SGD(critic.parameters(), lr=LR)
     optimizer.zero_grad()
     total.backward()

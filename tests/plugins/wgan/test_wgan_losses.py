@@ -1,4 +1,5 @@
-"""The Wasserstein losses and the gradient penalty, checked against values computed by hand."""
+"""The Wasserstein loss and the gradient penalty (the core's regulariser since gan-core 0.2, which WGAN-GP
+plays with), checked against values computed by hand."""
 
 from __future__ import annotations
 
@@ -8,16 +9,9 @@ import pytest
 import torch
 from torch import Tensor, nn
 
-from gan_core import Loss
-from gan_plugin_wgan.losses import (
-    WassersteinGPLoss,
-    WassersteinLoss,
-    critic_loss,
-    generator_loss,
-    gradient_penalty,
-    interpolates,
-    interpolation_weights,
-)
+from gan_core import GradientPenalty, Loss, Regularizer, WeightClipping
+from gan_core.regularizers import gradient_penalty, interpolates, interpolation_weights
+from gan_plugin_wgan.losses import WassersteinLoss, critic_loss, generator_loss
 
 
 class _Linear(nn.Module):
@@ -114,14 +108,33 @@ def test_interpolates_lie_on_the_segment_between_each_pair() -> None:
     torch.testing.assert_close(interpolates(real, fake, eps)[1], real[1])
 
 
-def test_loss_classes_implement_the_protocol() -> None:
+def test_the_loss_implements_the_protocol_and_has_no_constraint_of_its_own() -> None:
     real, fake = torch.randn(4), torch.randn(4)
-    for loss in (WassersteinLoss(), WassersteinGPLoss()):
-        assert isinstance(loss, Loss)
-        torch.testing.assert_close(loss.discriminator_loss(real, fake), critic_loss(real, fake))
-        torch.testing.assert_close(loss.generator_loss(fake), generator_loss(fake))
-    assert WassersteinLoss().penalty(nn.Identity(), real, fake, None) is None
-    assert WassersteinLoss().clip_value == 0.01 and WassersteinGPLoss().clip_value is None
-    critic = _Linear(torch.tensor([3.0, 4.0]))
-    gp = WassersteinGPLoss(gp_weight=2.0).penalty(critic, torch.randn(4, 2), torch.randn(4, 2), None).detach()
-    assert float(gp) == pytest.approx(2.0 * 16, rel=1e-6)
+    loss = WassersteinLoss()
+    assert isinstance(loss, Loss) and loss.relativistic is False
+    torch.testing.assert_close(loss.discriminator_loss(real, fake), critic_loss(real, fake))
+    for real_scores in (None, real):  # -E[f(G(z))] does not depend on the real scores
+        torch.testing.assert_close(loss.generator_loss(real_scores, fake), generator_loss(fake))
+    # the constraint is the game's regulariser now: the loss neither clips nor penalises
+    assert not hasattr(loss, "penalty") and not hasattr(loss, "clip_value")
+
+
+def test_the_gradient_penalty_regulariser_is_lambda_times_the_penalty() -> None:
+    critic = _Linear(torch.tensor([3.0, 4.0]))  # |grad f| = 5 everywhere
+    gp = GradientPenalty(weight=2.0)
+    assert isinstance(gp, Regularizer) and (gp.name, gp.every) == ("gp", 1)
+    assert float(gp.penalty(critic, torch.randn(4, 2), torch.randn(4, 2), None).detach()) == pytest.approx(2.0 * 16)
+    assert GradientPenalty().weight == 10.0  # Gulrajani et al.: "lambda = 10 in all experiments"
+    before = {name: p.detach().clone() for name, p in critic.named_parameters()}
+    gp.after_step(critic)  # a penalty only: it never touches the weights
+    assert all(torch.equal(p, before[name]) for name, p in critic.named_parameters())
+
+
+def test_weight_clipping_adds_no_penalty_and_clamps_after_the_step() -> None:
+    critic = _Linear(torch.tensor([3.0, -0.004], dtype=torch.float64), b=-0.5)
+    clip = WeightClipping(0.01)
+    assert isinstance(clip, Regularizer) and (clip.name, clip.every) == ("clip", 1)
+    assert clip.penalty(critic, torch.randn(4, 2), torch.randn(4, 2), None) is None
+    assert WeightClipping().clip == 0.01  # Arjovsky et al., Algorithm 1: c = 0.01
+    clip.after_step(critic)  # every parameter, the bias included, as in the authors' code
+    assert critic.w.detach().tolist() == [0.01, -0.004] and float(critic.b.detach()) == -0.01

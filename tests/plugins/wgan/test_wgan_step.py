@@ -1,9 +1,9 @@
-"""The training step: clipping after every critic update, k critic updates per generator update, the
-Wasserstein estimate in the log, and the learning-rate schedule."""
+"""The training step: clipping after every critic update (the game's regulariser, applied by the core's
+discriminator update), k critic updates per generator update, the Wasserstein estimate in the log, and
+the learning-rate schedule."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -11,41 +11,53 @@ import attrs
 import pytest
 import torch
 
-from gan_core import GanTrainer
+from gan_core import Game, GanTrainer, RunDir, StepFn, alternating_step
+from gan_core.regularizers import clip_weights_
 from gan_core.testing import synthetic_data, tiny_run_config
-from gan_plugin_wgan import WGAN, build, clip_weights_
+from gan_plugin_wgan import WGAN, build
 
 TINY = {"latent_dim": 4, "hidden": [16, 16]}
 
 
-def _train(tmp_path: Path, steps: int = 2, **overrides: Any) -> tuple[Any, list[dict[str, float]]]:
-    """Train on synthetic points, keeping the very models the trainer trained (Accelerate on one
-    process trains them in place)."""
-    built: list[Any] = []
+def _train(
+    tmp_path: Path, steps: int = 2, step: StepFn | None = None, **overrides: Any
+) -> tuple[Game, list[dict[str, float]]]:
+    """Train on synthetic points, keeping the very game the trainer played (Accelerate on one
+    process trains its networks in place); ``step`` replaces WGAN's step in the game."""
+    built: list[Game] = []
 
-    def keep(config: Any, data: Any) -> Any:
-        built.append(build(config, data))
+    def keep(config: Any, data: Any) -> Game:
+        game = build(config, data)
+        built.append(game if step is None else attrs.evolve(game, step=step))
         return built[-1]
 
     variant = attrs.evolve(WGAN, build=keep)
     config = tiny_run_config(WGAN, **{**TINY, "train.steps": steps, **overrides})
     GanTrainer(variant, config, tmp_path / "run", data=synthetic_data((2,))).fit()
-    log = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    log = RunDir(tmp_path / "run").read_log()
     return built[0], log
 
 
 def test_every_critic_weight_lies_within_the_clip_bounds_after_a_step(tmp_path: Path) -> None:
-    models, _ = _train(tmp_path, constraint="clip", clip_value=0.02)
-    params = [p.detach() for p in models.discriminator.parameters()]
+    game, _ = _train(tmp_path, constraint="clip", clip_value=0.02)
+    params = [p.detach() for p in game.discriminator.parameters()]
     assert all(float(p.abs().max()) <= 0.02 for p in params)
     # the bound binds: PyTorch's default initialisation puts most weights of Linear(2, 16) beyond 0.02
     assert sum(int((p.abs() == 0.02).sum()) for p in params) > 10
-    assert any(float(p.detach().abs().max()) > 0.02 for p in models.generator.parameters())  # G is never clipped
+    assert any(float(p.detach().abs().max()) > 0.02 for p in game.generator.parameters())  # G is never clipped
+
+
+def test_clipping_belongs_to_the_game_so_the_cores_step_clips_too(tmp_path: Path) -> None:
+    """The constraint is the game's regulariser, applied by the core's discriminator update whatever
+    step plays the game; WGAN's step adds only the logged estimate."""
+    game, log = _train(tmp_path, step=alternating_step, constraint="clip", clip_value=0.02)
+    assert all(float(p.detach().abs().max()) <= 0.02 for p in game.discriminator.parameters())
+    assert "d_loss" in log[-1] and "wasserstein" not in log[-1]  # the core's step played it
 
 
 def test_the_gradient_penalty_variant_does_not_clip(tmp_path: Path) -> None:
-    models, _ = _train(tmp_path)
-    assert max(float(p.detach().abs().max()) for p in models.discriminator.parameters()) > 0.1
+    game, _ = _train(tmp_path)
+    assert max(float(p.detach().abs().max()) for p in game.discriminator.parameters()) > 0.1
 
 
 def test_clip_weights_clamps_in_place() -> None:
@@ -71,17 +83,17 @@ def test_the_wasserstein_estimate_is_logged_every_step(tmp_path: Path, constrain
 
 def test_five_critic_updates_per_generator_update(tmp_path: Path) -> None:
     assert WGAN.train_defaults["d_steps"] == 5  # both papers' n_critic
-    models, _ = _train(tmp_path, steps=2)
-    assert models.d_optimizer.state_dict()["state"][0]["step"] == 10
-    assert models.g_optimizer.state_dict()["state"][0]["step"] == 2
+    game, _ = _train(tmp_path, steps=2)
+    assert game.d_optimizer.state_dict()["state"][0]["step"] == 10
+    assert game.g_optimizer.state_dict()["state"][0]["step"] == 2
 
 
 def test_the_variant_decays_both_rates_linearly_by_default(tmp_path: Path) -> None:
     """Gulrajani et al.'s linear decay, through the core's ``train.lr_decay`` (the variant's default)."""
     assert WGAN.train_defaults["lr_decay"] == "linear"
-    models, log = _train(tmp_path, steps=4, **{"train.log_every": 1})
+    game, log = _train(tmp_path, steps=4, **{"train.log_every": 1})
     assert [row["lr"] for row in log if "lr" in row] == pytest.approx([1e-3 * f for f in (1.0, 0.75, 0.5, 0.25)])
-    assert models.d_optimizer.param_groups[0]["lr"] == pytest.approx(models.g_optimizer.param_groups[0]["lr"])
+    assert game.d_optimizer.param_groups[0]["lr"] == pytest.approx(game.g_optimizer.param_groups[0]["lr"])
 
 
 def test_without_decay_the_learning_rate_is_constant(tmp_path: Path) -> None:

@@ -7,8 +7,10 @@ real data, and so keeps gradients alive where the sigmoid log-loss saturates.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import attrs
-from torch import Tensor, nn
+from torch import Tensor
 
 
 def discriminator_loss(real_scores: Tensor, fake_scores: Tensor, real_target: float, fake_target: float) -> Tensor:
@@ -23,17 +25,21 @@ def generator_loss(fake_scores: Tensor, generator_target: float) -> Tensor:
 
 @attrs.frozen
 class LeastSquaresLoss:
-    """The :class:`gan_core.Loss` protocol for the functions above (nothing to inherit)."""
+    """The :class:`gan_core.Loss` protocol for the functions above (nothing to inherit).
+
+    Both methods see the real and the fake scores; this generator objective reads only the fake
+    ones, so ``relativistic = False`` tells the core not to score real samples for it. Penalties
+    (a gradient penalty, R1) are not a loss's business: they are regularisers, composable with any
+    loss.
+    """
 
     real_target: float = 1.0
     fake_target: float = 0.0
     generator_target: float = 1.0
+    relativistic: ClassVar[bool] = False
 
     def discriminator_loss(self, real_scores: Tensor, fake_scores: Tensor) -> Tensor:
         return discriminator_loss(real_scores, fake_scores, self.real_target, self.fake_target)
 
-    def generator_loss(self, fake_scores: Tensor) -> Tensor:
+    def generator_loss(self, real_scores: Tensor | None, fake_scores: Tensor) -> Tensor:
         return generator_loss(fake_scores, self.generator_target)
-
-    def penalty(self, discriminator: nn.Module, real: Tensor, fake: Tensor, y: Tensor | None) -> Tensor | None:
-        return None  # no term that needs the networks: the trainer skips the extra work

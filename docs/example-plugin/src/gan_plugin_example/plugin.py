@@ -10,23 +10,29 @@ from collections.abc import Callable
 
 import torch
 
-from gan_core import DataInfo, GanModels, LossSpec, Variant, hookimpl
+from gan_core import DataInfo, Game, LossSpec, Noise, Variant, hookimpl
 from gan_plugin_example.config import LSGANConfig
 from gan_plugin_example.losses import LeastSquaresLoss
 from gan_plugin_example.models import MLPDiscriminator, MLPGenerator
 
 
-def build(config: LSGANConfig, data: DataInfo) -> GanModels:
-    """Fresh models for ``data``. The trainer seeds the RNG before calling, so this must not."""
+def build(config: LSGANConfig, data: DataInfo) -> Game:
+    """Fresh models for ``data`` and everything the trainer runs. The trainer seeds the RNG before
+    calling, so this must not."""
     generator = MLPGenerator(config.latent_dim, data.shape, config.g_hidden, data.value_range)
     discriminator = MLPDiscriminator(data.shape, config.d_hidden)
     betas = (config.beta1, config.beta2)
-    return GanModels(
+    return Game(
         generator=generator,
         discriminator=discriminator,
-        loss=LeastSquaresLoss(config.real_target, config.fake_target, config.generator_target),
         g_optimizer=torch.optim.Adam(generator.parameters(), lr=config.lr, betas=betas),
         d_optimizer=torch.optim.Adam(discriminator.parameters(), lr=config.lr, betas=betas),
+        # what the generator reads: z ~ N(0, I) of latent_dim (the trainer draws it)
+        inputs=Noise(config.latent_dim),
+        # a Loss object, or the name of any registered loss ("hinge"), which the trainer looks up
+        loss=LeastSquaresLoss(config.real_target, config.fake_target, config.generator_target),
+        # step defaults to gan_core.alternating_step (d_steps discriminator updates, one generator
+        # update); regularizers=(gan_core.GradientPenalty(10.0),) would add a penalty to D's update
     )
 
 
@@ -35,8 +41,6 @@ LSGAN_EXAMPLE = Variant(
     config_cls=LSGANConfig,
     build=build,
     description="Example plugin: least-squares GAN (Mao et al. 2017) on small MLPs",
-    # step=None: the core's alternating step (d_steps discriminator updates, one generator update)
-    # suits this game; a variant with a different game passes its own function here.
     data_kinds=frozenset({"image", "points"}),
     # Defaults for the [train] section that suit this variant. Measured here on the 2-D ring of 8
     # Gaussians with seeds 0, 1, 2: 4,000 steps of batch 256 capture 8, 7 and 8 of the 8 modes with
@@ -52,5 +56,5 @@ def gan_register_variants(register: Callable[[Variant], None]) -> None:
 
 @hookimpl
 def gan_register_losses(register: Callable[[LossSpec], None]) -> None:
-    # A loss registered on its own can be reused by other plugins: registry.loss(name).factory(...)
+    # A registered loss serves every variant that lets users choose one: --set loss=least-squares-example
     register(LossSpec("least-squares-example", LeastSquaresLoss, "1/2 (D(x)-b)^2 + 1/2 (D(G(z))-a)^2; Mao et al. 2017"))

@@ -9,13 +9,11 @@ from functools import partial
 import torch
 from torch import nn
 
-from gan_core import DataInfo, GanModels, Variant, hookimpl
+from gan_core import ConfigError, DataInfo, Game, Noise, Variant, hookimpl
 from gan_core.backbones import MLP, ConvDecoder, ConvEncoder, conv_plan, dcgan_init_
-from gan_core.errors import ConfigError
 from gan_plugin_cgan.conditioning import ConcatLabelMaps, ConcatToVector, LabelCode
 from gan_plugin_cgan.config import CGANConfig
 from gan_plugin_cgan.networks import ConcatDiscriminator, ConditionalGenerator, ProjectionDiscriminator
-from gan_plugin_vanilla.losses import LOSS_CLASSES
 
 
 def _check_data(config: CGANConfig, data: DataInfo) -> int:
@@ -99,17 +97,19 @@ def _adam(config: CGANConfig, module: nn.Module) -> torch.optim.Optimizer:
     return torch.optim.Adam(module.parameters(), lr=config.lr, betas=(config.beta1, config.beta2))
 
 
-def build(config: CGANConfig, data: DataInfo) -> GanModels:
-    """Fresh conditional networks sized for ``data`` (which must have labels), vanilla's BCE loss
-    (non-saturating by default) and one Adam per network."""
+def build(config: CGANConfig, data: DataInfo) -> Game:
+    """Fresh conditional networks sized for ``data`` (which must have labels), the configured loss
+    (the non-saturating BCE by default; any registered one) and one Adam per network."""
     generator = build_generator(config, data)
     discriminator = build_discriminator(config, data)
-    return GanModels(
+    return Game(
         generator=generator,
         discriminator=discriminator,
-        loss=LOSS_CLASSES[config.loss](real_label=config.real_label),
         g_optimizer=_adam(config, generator),
         d_optimizer=_adam(config, discriminator),
+        inputs=Noise(config.latent_dim, num_classes=data.num_classes),
+        loss=config.loss,
+        loss_options={"real_label": config.real_label} if config.real_label != 1.0 else {},
     )
 
 

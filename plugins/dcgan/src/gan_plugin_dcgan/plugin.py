@@ -6,11 +6,10 @@ from collections.abc import Callable
 
 import torch
 
-from gan_core import ConfigError, DataInfo, GanModels, Variant, hookimpl
+from gan_core import ConfigError, DataInfo, Game, Noise, Variant, hookimpl
 from gan_core.backbones import conv_plan, dcgan_init_
 from gan_plugin_dcgan.config import DCGANConfig
 from gan_plugin_dcgan.models import DCGANDiscriminator, DCGANGenerator
-from gan_plugin_vanilla.losses import LOSS_CLASSES
 
 
 def _image_shape(data: DataInfo) -> tuple[int, int, int]:
@@ -30,9 +29,9 @@ def _image_shape(data: DataInfo) -> tuple[int, int, int]:
     return c, h, w
 
 
-def build(config: DCGANConfig, data: DataInfo) -> GanModels:
+def build(config: DCGANConfig, data: DataInfo) -> Game:
     """Fresh networks sized for ``data`` (resolution and channels), initialised from N(0, init_std),
-    the configured loss and one Adam optimiser per network."""
+    the configured loss (any registered one) and one Adam optimiser per network."""
     shape = _image_shape(data)
     generator = DCGANGenerator(
         config.latent_dim,
@@ -46,12 +45,13 @@ def build(config: DCGANConfig, data: DataInfo) -> GanModels:
     dcgan_init_(generator, config.init_std)
     dcgan_init_(discriminator, config.init_std)
     betas = (config.beta1, config.beta2)
-    return GanModels(
+    return Game(
         generator=generator,
         discriminator=discriminator,
-        loss=LOSS_CLASSES[config.loss](),
         g_optimizer=torch.optim.Adam(generator.parameters(), lr=config.lr, betas=betas),
         d_optimizer=torch.optim.Adam(discriminator.parameters(), lr=config.lr, betas=betas),
+        inputs=Noise(config.latent_dim),
+        loss=config.loss,
     )
 
 

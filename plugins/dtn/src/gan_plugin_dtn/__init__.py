@@ -26,12 +26,13 @@ from gan_plugin_dtn.networks import (
 )
 from gan_plugin_dtn.plugin import DTN, build
 from gan_plugin_dtn.pretrain import PretrainSettings, default_weights_path, load_classifier, pretrain
-from gan_plugin_dtn.step import dtn_step
+from gan_plugin_dtn.step import DTNStep
 
 __all__ = [
     "DTN",
     "DTNConfig",
     "DTNLoss",
+    "DTNStep",
     "DigitClassifier",
     "DigitFeatures",
     "FeatureDecoder",
@@ -42,7 +43,6 @@ __all__ = [
     "build",
     "default_weights_path",
     "discriminator_loss",
-    "dtn_step",
     "evaluate_checkpoints",
     "evaluate_run",
     "evaluate_transfer",

@@ -22,8 +22,7 @@ import torch
 from torch import Tensor
 from torch.nn import functional as F
 
-from gan_core.config import in_range, non_negative
-from gan_core.errors import ConfigError
+from gan_core import ConfigError, in_range, non_negative
 
 
 def _scale_range(_: object, attribute: attrs.Attribute, value: tuple[float, float]) -> None:  # type: ignore[type-arg]

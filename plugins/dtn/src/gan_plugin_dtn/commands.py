@@ -11,10 +11,8 @@ import torch
 from einops import rearrange
 from torch import Tensor
 
-from gan_core.cli.commands import CommandSpec
-from gan_core.config import TrainConfig
-from gan_core.data.vision import IMAGE_SUFFIXES
-from gan_core.errors import ConfigError, RunDirectoryError
+from gan_core import CommandSpec, ConfigError, Registry, RunDirectoryError, TrainConfig
+from gan_core.data import IMAGE_SUFFIXES, scale_pixels
 from gan_plugin_dtn.config import DTNConfig
 from gan_plugin_dtn.data import SOURCE
 from gan_plugin_dtn.networks import IMAGE_SIZE, TransferGenerator
@@ -48,11 +46,10 @@ def _pretrain_arguments(parser: ArgumentParser) -> None:
 def _pretrain_run(args: Namespace) -> int:
     from tqdm.auto import tqdm
 
-    from gan_core.plugins import get_registry
     from gan_plugin_dtn.pretrain import PretrainSettings, pretrain
 
     dataset = args.dataset or _DEFAULT_DATASET[args.role]
-    registry = get_registry()
+    registry: Registry = args.registry
     registry.dataset(dataset)  # an unknown name fails before any work
     try:
         settings = PretrainSettings(
@@ -127,20 +124,17 @@ def read_images(files: list[Path], channels: int) -> Tensor:
         with Image.open(file) as image:
             resized = image.convert(mode).resize((IMAGE_SIZE, IMAGE_SIZE), Image.Resampling.BICUBIC)
             arrays.append(np.asarray(resized, dtype=np.uint8).reshape(IMAGE_SIZE, IMAGE_SIZE, -1))
-    pixels = rearrange(torch.from_numpy(np.stack(arrays)), "n h w c -> n c h w")
-    return pixels.float().div(127.5).sub(1.0)
+    return scale_pixels(rearrange(torch.from_numpy(np.stack(arrays)), "n h w c -> n c h w"))
 
 
 def _transfer_run(args: Namespace) -> int:
     from torchvision.utils import save_image
 
-    from gan_core.plugins import get_registry
-    from gan_core.runs import load_generator
-    from gan_core.sampling import save_translation_grid
+    from gan_core import load_generator, save_samples
     from gan_plugin_dtn.evaluation import transfer
 
     files = image_files(args.images)
-    run = load_generator(args.run_dir, get_registry())
+    run = load_generator(args.run_dir, args.registry)
     generator = run.generator
     if not isinstance(generator, TransferGenerator):
         raise RunDirectoryError(f"RUN_DIR: {args.run_dir} is a {run.variant.name!r} run; gan transfer needs a DTN run")
@@ -151,7 +145,7 @@ def _transfer_run(args: Namespace) -> int:
         target.parent.mkdir(parents=True, exist_ok=True)
         save_image((image + 1) / 2, str(target))
     source_info = run.data_info.extra.get(SOURCE, run.data_info)
-    pairs = save_translation_grid(sources, transfers, source_info, run.data_info, args.out / "pairs.png")
+    pairs = save_samples(transfers, run.data_info, args.out / "pairs.png", inputs=sources, input_info=source_info)
     print(f"wrote {len(files)} transfers from {run.checkpoint} to {args.out} (side by side: {pairs})", file=sys.stderr)
     return 0
 

@@ -11,8 +11,7 @@ from typing import Any
 
 import attrs
 
-from gan_core.config import in_range, non_negative, positive
-from gan_core.errors import ConfigError
+from gan_core import ConfigError, in_range, non_negative, positive
 
 
 def _widths(count: int) -> Any:

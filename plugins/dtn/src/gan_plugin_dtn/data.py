@@ -22,12 +22,8 @@ import attrs
 import torch
 from torch import Tensor
 
-from gan_core.config import RunConfig
-from gan_core.data.memory import InMemoryDataset
-from gan_core.data.registry import DataOptions, LoadedData
-from gan_core.errors import ConfigError
-from gan_core.registry import Registry
-from gan_core.variant import DataInfo
+from gan_core import ConfigError, DataInfo, DataOptions, DatasetCatalog, LoadedData, RunConfig
+from gan_core.data import InMemoryDataset, scale_pixels
 from gan_plugin_dtn.networks import IMAGE_SIZE
 
 SPLIT_SEED = 1611_02200  # the paper's arXiv number: any fixed value will do
@@ -47,8 +43,7 @@ class Labelled:
 
     def scaled(self) -> Tensor:
         """The images as floats in [-1, 1], as every network here reads them."""
-        x = self.images
-        return x.float().div(127.5).sub(1.0) if x.dtype == torch.uint8 else x.float()
+        return scale_pixels(self.images).float()
 
     def take(self, index: Tensor) -> Labelled:
         return Labelled(self.images[index], self.labels[index])
@@ -69,11 +64,11 @@ class TargetSplit:
 _CACHE: dict[tuple[str, str], Labelled] = {}
 
 
-def load_domain(name: str, registry: Registry, root: Path | str, field: str = "model.source") -> Labelled:
+def load_domain(name: str, datasets: DatasetCatalog, root: Path | str, field: str = "model.source") -> Labelled:
     """A labelled data set at 32x32, loaded once per process; ``field`` names the setting that chose it."""
     key = (name, str(Path(root).expanduser()))
     if key not in _CACHE:
-        loaded = registry.dataset(name).load(DataOptions(root=Path(key[1]), image_size=IMAGE_SIZE))
+        loaded = datasets.dataset(name).load(DataOptions(root=Path(key[1]), image_size=IMAGE_SIZE))
         if loaded.info.kind != "image":
             raise ConfigError(field, f"DTN maps images; {name!r} is {loaded.info.kind} data")
         _CACHE[key] = _labelled(name, loaded.dataset, field)
@@ -110,22 +105,22 @@ def split_target(data: Labelled) -> TargetSplit:
     return TargetSplit(classifier=data.take(order[:half]), dtn=data.take(order[half:]))
 
 
-def source_split(name: str, registry: Registry, root: Path | str) -> SourceSplit:
-    return split_source(load_domain(name, registry, root, "model.source"))
+def source_split(name: str, datasets: DatasetCatalog, root: Path | str) -> SourceSplit:
+    return split_source(load_domain(name, datasets, root, "model.source"))
 
 
-def target_split(name: str, registry: Registry, root: Path | str) -> TargetSplit:
-    return split_target(load_domain(name, registry, root, "model.target"))
+def target_split(name: str, datasets: DatasetCatalog, root: Path | str) -> TargetSplit:
+    return split_target(load_domain(name, datasets, root, "model.target"))
 
 
-def load_dtn_data(config: RunConfig, options: DataOptions, registry: Registry) -> LoadedData:
+def load_dtn_data(config: RunConfig, options: DataOptions, datasets: DatasetCatalog) -> LoadedData:
     """``Variant.load_data`` for DTN: the target half as the main (unlabelled) stream, the source's
     training part as the extra stream ``"source"``."""
     if options.image_size not in (0, IMAGE_SIZE):
         raise ConfigError("train.image_size", f"DTN works on {IMAGE_SIZE}x{IMAGE_SIZE} images; leave it 0 or 32")
     model = config.model
-    source = source_split(model.source, registry, options.root).train
-    target = target_split(model.target, registry, options.root).dtn
+    source = source_split(model.source, datasets, options.root).train
+    target = target_split(model.target, datasets, options.root).dtn
     target_info = DataInfo(shape=tuple(target.images.shape[1:]), kind="image")
     source_info = DataInfo(shape=tuple(source.images.shape[1:]), kind="image")
     source_data = LoadedData(InMemoryDataset(source.images), source_info)

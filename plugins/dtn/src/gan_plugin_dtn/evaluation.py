@@ -9,21 +9,26 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import attrs
-import torch
+from safetensors.torch import load_model
 from torch import Tensor, nn
 
-from gan_core.registry import Registry
+from gan_core import (
+    DatasetCatalog,
+    EvalContext,
+    Registry,
+    RunDir,
+    TrainedRun,
+    batched_forward,
+    checkpoint_step,
+    create_registry,
+    load_generator,
+)
 from gan_plugin_dtn.config import DTNConfig
 from gan_plugin_dtn.data import source_split
 from gan_plugin_dtn.networks import DigitClassifier, TransferGenerator, match_channels
 from gan_plugin_dtn.pretrain import default_weights_path, load_classifier
-
-if TYPE_CHECKING:
-    from gan_core.runs import TrainedRun
-    from gan_core.training.evaluation import EvalContext
 
 
 def f_weights_path(config: DTNConfig) -> Path:
@@ -48,29 +53,15 @@ def evaluation_classifier(config: DTNConfig) -> DigitClassifier:
     return _cached_classifier(str(path), modified)
 
 
-@torch.no_grad()
 def transfer(generator: nn.Module, images: Tensor, batch_size: int = 500) -> Tensor:
     """``G(x)`` for images in [-1, 1], in eval mode and in chunks, on the CPU; restores G's mode."""
-    was_training = generator.training
-    generator.eval()
-    try:
-        device = next(generator.parameters()).device
-        starts = range(0, len(images), batch_size)
-        return torch.cat([generator(images[i : i + batch_size].to(device)).float().cpu() for i in starts])
-    finally:
-        generator.train(was_training)
+    return batched_forward(generator, images, batch_size=batch_size)
 
 
-@torch.no_grad()
 def classify(classifier: DigitClassifier, images: Tensor, batch_size: int = 500) -> Tensor:
     """The classifier's digit for each image (channels matched to the classifier's input)."""
     classifier.eval()
-    device = next(classifier.parameters()).device
-    out = []
-    for start in range(0, len(images), batch_size):
-        batch = match_channels(images[start : start + batch_size].to(device), classifier.in_channels)
-        out.append(classifier(batch).argmax(dim=1).cpu())
-    return torch.cat(out)
+    return batched_forward(classifier, match_channels(images, classifier.in_channels), batch_size=batch_size).argmax(1)
 
 
 def transfer_accuracy(generator: nn.Module, classifier: DigitClassifier, images: Tensor, labels: Tensor) -> float:
@@ -79,9 +70,9 @@ def transfer_accuracy(generator: nn.Module, classifier: DigitClassifier, images:
     return float((predicted == labels.cpu()).float().mean())
 
 
-def heldout_source(config: DTNConfig, registry: Registry, data_root: str | Path) -> tuple[Tensor, Tensor]:
+def heldout_source(config: DTNConfig, datasets: DatasetCatalog, data_root: str | Path) -> tuple[Tensor, Tensor]:
     """The first ``config.eval_images`` held-out source images (in [-1, 1]) and their labels."""
-    heldout = source_split(config.source, registry, data_root).heldout
+    heldout = source_split(config.source, datasets, data_root).heldout
     n = min(config.eval_images, len(heldout))
     return heldout.scaled()[:n], heldout.labels[:n]
 
@@ -90,12 +81,9 @@ def evaluate_transfer(ctx: EvalContext) -> dict[str, float]:
     """``Variant.evaluate`` for DTN: transfer accuracy on held-out source digits, logged as
     ``eval/transfer_accuracy`` (each process computes it; the numbers agree)."""
     config: DTNConfig = ctx.config.model
-    registry = ctx.registry
-    if registry is None:
-        from gan_core.plugins import get_registry
-
-        registry = get_registry()
-    images, labels = heldout_source(config, registry, ctx.config.train.data_root)
+    if ctx.registry is None:
+        raise TypeError("DTN's transfer accuracy loads the held-out source digits: train with registry=")
+    images, labels = heldout_source(config, ctx.registry, ctx.config.train.data_root)
     classifier = evaluation_classifier(config).to(ctx.accelerator.device)
     generator = ctx.generator
     results = {"transfer_accuracy": transfer_accuracy(generator, classifier, images, labels)}
@@ -108,10 +96,7 @@ def evaluate_transfer(ctx: EvalContext) -> dict[str, float]:
 def _run_setup(
     run_dir: Path, registry: Registry | None, images: int | None, classifier_weights: str | Path | None
 ) -> tuple[TrainedRun, DigitClassifier, Tensor, Tensor]:
-    from gan_core.plugins import get_registry
-    from gan_core.runs import load_generator
-
-    registry = registry or get_registry()
+    registry = registry or create_registry()
     run = load_generator(Path(run_dir), registry)
     config: DTNConfig = run.config.model
     if images is not None:
@@ -146,14 +131,10 @@ def evaluate_checkpoints(
 ) -> dict[int, float]:
     """Transfer accuracy of every checkpoint the run kept, by step: how a run moved, not only where
     it ended (``--set checkpoint_every=N --set keep_checkpoints=M`` keeps more of them)."""
-    from safetensors.torch import load_model
-
-    from gan_core.training.checkpoint import GENERATOR_FILE, checkpoint_step, list_checkpoints
-
     run, classifier, x, y = _run_setup(Path(run_dir), registry, images, classifier_weights)
     results: dict[int, float] = {}
-    for checkpoint in list_checkpoints(Path(run_dir)):
-        load_model(run.generator, str(checkpoint / GENERATOR_FILE))
+    for checkpoint in RunDir(Path(run_dir)).checkpoints():
+        load_model(run.generator, str(RunDir.weights_file(checkpoint, "generator")))
         results[checkpoint_step(checkpoint)] = transfer_accuracy(run.generator, classifier, x, y)
     return results
 

@@ -6,9 +6,11 @@ The discriminator's logits have three columns, the paper's ``D1`` (``g(f(x))`` f
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import attrs
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 from torch.nn import functional as F
 
 from gan_plugin_dtn.networks import FROM_SOURCE, FROM_TARGET, REAL_TARGET
@@ -50,30 +52,24 @@ def total_variation(images: Tensor) -> Tensor:
     return (dx.square() + dy.square() + 1e-12).sqrt().sum(dim=(1, 2, 3)).mean()
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen
 class DTNLoss:
-    """The DTN objective's weights, and the game in the core's :class:`~gan_core.protocols.Loss` shape.
+    """The ternary adversarial game (equations 3 and 4) in the core's :class:`gan_core.Loss` shape.
 
-    The DTN step reads the weights and calls the functions of this module. The protocol methods serve
-    code that only knows that protocol (the conformance kit's shape checks): scores are ``(batch, 3)``
-    logits, and ``fake_scores`` stacks the transfers of a source batch over those of an equally large
-    target batch, in that order.
+    The DTN step (:class:`gan_plugin_dtn.step.DTNStep`) calls the functions of this module itself;
+    these methods serve code that only knows the protocol: scores are ``(batch, 3)`` logits, and
+    ``fake_scores`` stacks the transfers of a source batch over those of an equally large target
+    batch, in that order.
     """
 
-    alpha: float = 15.0
-    beta: float = 15.0
-    gamma: float = 0.0
-    adversarial: bool = True
+    relativistic: ClassVar[bool] = False
 
     def discriminator_loss(self, real_scores: Tensor, fake_scores: Tensor) -> Tensor:
         fake_source, fake_target = _halves(fake_scores)
         return discriminator_loss(fake_source, fake_target, real_scores)
 
-    def generator_loss(self, fake_scores: Tensor) -> Tensor:
+    def generator_loss(self, real_scores: Tensor | None, fake_scores: Tensor) -> Tensor:
         return generator_adversarial_loss(*_halves(fake_scores))
-
-    def penalty(self, discriminator: nn.Module, real: Tensor, fake: Tensor, y: Tensor | None) -> None:
-        return None
 
 
 def _halves(scores: Tensor) -> tuple[Tensor, Tensor]:

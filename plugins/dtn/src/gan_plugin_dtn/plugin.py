@@ -6,15 +6,14 @@ from collections.abc import Callable
 
 import torch
 
-from gan_core import CommandSpec, DataInfo, GanModels, Variant, hookimpl
-from gan_core.errors import ConfigError
+from gan_core import CommandSpec, ConfigError, DataInfo, Game, SourceSamples, Variant, hookimpl
 from gan_plugin_dtn.config import DTNConfig
 from gan_plugin_dtn.data import SOURCE, load_dtn_data
 from gan_plugin_dtn.evaluation import evaluate_transfer, f_weights_path
 from gan_plugin_dtn.losses import DTNLoss
 from gan_plugin_dtn.networks import IMAGE_SIZE, DigitFeatures, FeatureDecoder, TernaryDiscriminator, TransferGenerator
 from gan_plugin_dtn.pretrain import load_classifier
-from gan_plugin_dtn.step import dtn_step
+from gan_plugin_dtn.step import DTNStep
 
 
 def _frozen_f(config: DTNConfig, in_channels: int) -> tuple[DigitFeatures, bool, str]:
@@ -32,8 +31,9 @@ def _frozen_f(config: DTNConfig, in_channels: int) -> tuple[DigitFeatures, bool,
         return DigitFeatures(in_channels), False, f"{path} does not exist"
 
 
-def build(config: DTNConfig, data: DataInfo) -> GanModels:
-    """``G = g o f`` (``f`` loaded and frozen), the ternary ``D``, the DTN loss and Adam for ``g`` and ``D``.
+def build(config: DTNConfig, data: DataInfo) -> Game:
+    """``G = g o f`` (``f`` loaded and frozen) reading source images, the ternary ``D``, the DTN step with
+    the configured weights, and Adam for ``g`` and ``D``.
 
     ``data`` describes the target domain; ``data.extra["source"]`` the source domain.
     """
@@ -54,12 +54,14 @@ def build(config: DTNConfig, data: DataInfo) -> GanModels:
     )
     discriminator = TernaryDiscriminator(channels, config.d_widths)
     betas = (config.beta1, config.beta2)
-    return GanModels(
+    return Game(
         generator=generator,
         discriminator=discriminator,
-        loss=DTNLoss(alpha=config.alpha, beta=config.beta, gamma=config.gamma, adversarial=config.adversarial),
         g_optimizer=torch.optim.Adam(generator.g.parameters(), lr=config.lr, betas=betas),
         d_optimizer=torch.optim.Adam(discriminator.parameters(), lr=config.d_lr or config.lr, betas=betas),
+        inputs=SourceSamples(SOURCE),
+        loss=DTNLoss(),
+        step=DTNStep(alpha=config.alpha, beta=config.beta, gamma=config.gamma, adversarial=config.adversarial),
     )
 
 
@@ -68,11 +70,9 @@ DTN = Variant(
     config_cls=DTNConfig,
     build=build,
     description="Taigman et al. 2017: G = g(f(x)) with f fixed, ternary D, f-constancy and identity losses",
-    step=dtn_step,
     data_kinds=frozenset({"image"}),
     load_data=load_dtn_data,
     evaluate=evaluate_transfer,
-    source=SOURCE,
     # the paper trains on SVHN -> MNIST; offline, rendered-digits -> mnist-5k (model.source/target).
     # 400 steps of 64 with the rates decaying linearly to zero and D at a fifth of g's rate
     # (model.d_lr): the measured recipe, 89.2%, 85.0%, 95.8% and 95.7% transfer accuracy at the end

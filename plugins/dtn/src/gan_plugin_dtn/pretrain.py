@@ -20,9 +20,7 @@ from safetensors.torch import load_model, save_model
 from torch import Tensor
 from torch.nn import functional as F
 
-from gan_core.config import positive
-from gan_core.errors import ConfigError
-from gan_core.registry import Registry
+from gan_core import ConfigError, DatasetCatalog, atomic_write, batched_forward, positive
 from gan_plugin_dtn.augment import distort
 from gan_plugin_dtn.data import SPLIT_SEED, Labelled, source_split, target_split
 from gan_plugin_dtn.networks import DigitClassifier
@@ -61,20 +59,12 @@ class PretrainResult:
     seconds: float
 
 
-@torch.no_grad()
 def accuracy(model: torch.nn.Module, images: Tensor, labels: Tensor, batch_size: int = 500) -> float:
     """Top-1 accuracy of ``model`` in eval mode on images in [-1, 1]; restores the model's mode."""
-    was_training = model.training
-    model.eval()
-    try:
-        device = next(model.parameters()).device
-        correct = 0
-        for start in range(0, len(images), batch_size):
-            logits = model(images[start : start + batch_size].to(device))
-            correct += int((logits.argmax(dim=1).cpu() == labels[start : start + batch_size]).sum())
-        return correct / max(1, len(images))
-    finally:
-        model.train(was_training)
+    if not len(images):
+        return 0.0
+    logits = batched_forward(model, images, batch_size=batch_size)
+    return int((logits.argmax(dim=1) == labels.cpu()).sum()) / len(images)
 
 
 def train_classifier(
@@ -125,10 +115,7 @@ def save_classifier(result: PretrainResult, path: Path, **metadata: str) -> Path
         "split_seed": str(SPLIT_SEED),
         **metadata,
     }
-    partial = path.with_name(path.name + ".partial")
-    save_model(result.model, str(partial), metadata=info)
-    partial.replace(path)
-    return path
+    return atomic_write(path, lambda partial: save_model(result.model, str(partial), metadata=info))
 
 
 def read_metadata(path: Path) -> dict[str, str]:
@@ -154,7 +141,7 @@ def load_classifier(path: Path, role: str | None = None, field: str = "model.f_w
 def pretrain(
     role: str,
     dataset: str,
-    registry: Registry,
+    datasets: DatasetCatalog,
     root: Path | str,
     settings: PretrainSettings | None = None,
     out: Path | None = None,
@@ -164,10 +151,10 @@ def pretrain(
     of ``dataset``, test it on the other part, and save it (default: :func:`default_weights_path`)."""
     settings = settings or PretrainSettings()
     if role == "source":
-        source = source_split(dataset, registry, root)
+        source = source_split(dataset, datasets, root)
         train, test = source.train, source.heldout
     elif role == "target":
-        target = target_split(dataset, registry, root)
+        target = target_split(dataset, datasets, root)
         train, test = target.classifier, target.dtn
     else:
         raise ConfigError("role", f"must be 'source' or 'target', got {role!r}")

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import attrs
 import torch
 from torch import Tensor
 
-from gan_core.errors import ConfigError
-from gan_core.training.step import StepContext
+from gan_core import ConfigError, StepContext
 from gan_plugin_dtn.data import SOURCE
 from gan_plugin_dtn.losses import (
-    DTNLoss,
     discriminator_loss,
     f_constancy_loss,
     generator_adversarial_loss,
@@ -41,22 +40,35 @@ def _transfers(ctx: StepContext, bare: TransferGenerator, keep_graph: bool) -> t
     return target, features[: len(source)], fake_source, fake_target
 
 
-def dtn_step(ctx: StepContext) -> Mapping[str, Tensor]:
+@attrs.frozen(kw_only=True)
+class DTNStep:
     """Taigman et al. 2017, equations 3-7: ``L_D`` for ``D``, then
-    ``L_GANG + alpha L_CONST + beta L_TID + gamma L_TV`` for ``g``."""
-    loss = ctx.loss
-    if not isinstance(loss, DTNLoss):
-        raise TypeError(f"the DTN step needs a DTNLoss, got {type(loss).__name__}")
+    ``L_GANG + alpha L_CONST + beta L_TID + gamma L_TV`` for ``g``.
+
+    ``adversarial = False`` drops ``L_D`` and ``L_GANG`` (the paper's "without L_D" ablation), a zero
+    weight drops its term. The weights belong to the step, which is the only code that reads them.
+    """
+
+    alpha: float = 15.0
+    beta: float = 15.0
+    gamma: float = 0.0
+    adversarial: bool = True
+
+    def __call__(self, ctx: StepContext) -> Mapping[str, Tensor]:
+        return _dtn_step(ctx, self)
+
+
+def _dtn_step(ctx: StepContext, weights: DTNStep) -> Mapping[str, Tensor]:
     bare = ctx.accelerator.unwrap_model(ctx.generator)
     if not bool(bare.pretrained):
         raise ConfigError(
             "model.f_weights", f"f is not pretrained ({bare.origin}); run 'gan dtn-pretrain source' first"
         )
     scalars: dict[str, Tensor] = {}
-    rounds = ctx.d_steps if loss.adversarial else 1
+    rounds = ctx.d_steps if weights.adversarial else 1
     for k in range(rounds):
         target, source_features, fake_source, fake_target = _transfers(ctx, bare, keep_graph=k == rounds - 1)
-        if not loss.adversarial:
+        if not weights.adversarial:
             break
         with ctx.autocast():
             logits = ctx.discriminator(torch.cat([fake_source.detach(), fake_target.detach(), target]))
@@ -68,17 +80,17 @@ def dtn_step(ctx: StepContext) -> Mapping[str, Tensor]:
 
     terms: dict[str, tuple[float, Tensor]] = {}  # name -> (weight, unweighted loss)
     with ctx.frozen_discriminator(), ctx.autocast():
-        if loss.adversarial:
+        if weights.adversarial:
             # the same three-part batch as D's update, so that D's batch norm normalises alike
             logits = ctx.discriminator_module(torch.cat([fake_source, fake_target, target]))
             fake_logits = logits[: len(fake_source) + len(fake_target)]
             terms["gang"] = 1.0, generator_adversarial_loss(*fake_logits.split([len(fake_source), len(fake_target)]))
-        if loss.alpha:
-            terms["const"] = loss.alpha, f_constancy_loss(source_features, bare.encode(fake_source))
-        if loss.beta:
-            terms["tid"] = loss.beta, identity_loss(target, fake_target)
-        if loss.gamma:
-            terms["tv"] = loss.gamma, total_variation(fake_source)
+        if weights.alpha:
+            terms["const"] = weights.alpha, f_constancy_loss(source_features, bare.encode(fake_source))
+        if weights.beta:
+            terms["tid"] = weights.beta, identity_loss(target, fake_target)
+        if weights.gamma:
+            terms["tv"] = weights.gamma, total_variation(fake_source)
     g_loss = torch.stack([weight * value for weight, value in terms.values()]).sum()
     ctx.g_optimizer.zero_grad(set_to_none=True)
     ctx.backward(g_loss)

@@ -6,7 +6,7 @@ import sys
 from argparse import ArgumentParser, Namespace
 from pathlib import Path
 
-from gan_core.cli.commands import CommandSpec
+from gan_core import CommandSpec
 from gan_plugin_metrics.evaluation.metrics import DEFAULT_METRICS, METRICS, format_table
 from gan_plugin_metrics.features.base import DEFAULT_RESIZE, RESIZE_MODES
 from gan_plugin_metrics.features.registry import AUTO
@@ -50,7 +50,6 @@ def _arguments(parser: ArgumentParser) -> None:
 
 
 def _run(args: Namespace) -> int:
-    from gan_core.plugins import get_registry
     from gan_plugin_metrics.evaluation.run import evaluate_run
 
     evaluation = evaluate_run(
@@ -65,12 +64,12 @@ def _run(args: Namespace) -> int:
         use_cache=not args.no_cache,
         weights=args.weights,
         device=args.device,
-        registry=get_registry(),
+        registry=args.registry,
     )
     if evaluation.path is None:  # not the main process under a launcher: one table is enough
         return 0
     record = evaluation.record
-    if "measure" in record:  # a translation variant, measured by its own evaluate
+    if "measure" in record:  # measured by the variant's own evaluate (DTN: transfer accuracy)
         print(f"{record['variant']} on {record['dataset']}, {record['checkpoint']}: {record['measure']}")
         print(format_table(evaluation.metrics))
         print(f"wrote {evaluation.path} in {record['wall_s']:.1f} s", file=sys.stderr)

@@ -6,9 +6,8 @@ from collections.abc import Callable
 
 import torch
 
-from gan_core import DataInfo, GanModels, LossSpec, Variant, hookimpl
+from gan_core import DataInfo, Game, Noise, Variant, hookimpl
 from gan_plugin_vanilla.config import VanillaConfig
-from gan_plugin_vanilla.losses import LOSS_CLASSES, MinimaxLoss, NonSaturatingLoss
 from gan_plugin_vanilla.models import MLPDiscriminator, MLPGenerator
 
 
@@ -18,17 +17,23 @@ def _optimizer(config: VanillaConfig, params: object) -> torch.optim.Optimizer:
     return torch.optim.Adam(params, lr=config.lr, betas=(config.beta1, config.beta2))  # type: ignore[arg-type]
 
 
-def build(config: VanillaConfig, data: DataInfo) -> GanModels:
-    """Fresh networks sized for ``data``, the configured loss and one optimizer per network."""
+def loss_options(config: VanillaConfig) -> dict[str, float]:
+    """The loss's keywords: one-sided label smoothing when asked for (``real_label < 1``)."""
+    return {"real_label": config.real_label} if config.real_label != 1.0 else {}
+
+
+def build(config: VanillaConfig, data: DataInfo) -> Game:
+    """Fresh networks sized for ``data``, the configured loss (any registered one) and one optimizer per network."""
     generator = MLPGenerator(config.latent_dim, data.shape, config.g_hidden, config.leaky_slope, data.value_range)
     discriminator = MLPDiscriminator(data.shape, config.d_hidden, config.leaky_slope, config.dropout)
-    loss = LOSS_CLASSES[config.loss](real_label=config.real_label)
-    return GanModels(
+    return Game(
         generator=generator,
         discriminator=discriminator,
-        loss=loss,
         g_optimizer=_optimizer(config, generator.parameters()),
         d_optimizer=_optimizer(config, discriminator.parameters()),
+        inputs=Noise(config.latent_dim),
+        loss=config.loss,
+        loss_options=loss_options(config),
     )
 
 
@@ -48,9 +53,3 @@ VANILLA = Variant(
 @hookimpl
 def gan_register_variants(register: Callable[[Variant], None]) -> None:
     register(VANILLA)
-
-
-@hookimpl
-def gan_register_losses(register: Callable[[LossSpec], None]) -> None:
-    register(LossSpec("minimax", MinimaxLoss, "log(1 - D(G(z))) for G; Goodfellow et al. 2014, eq. 1"))
-    register(LossSpec("non-saturating", NonSaturatingLoss, "-log D(G(z)) for G; Goodfellow et al. 2014, sec. 3"))

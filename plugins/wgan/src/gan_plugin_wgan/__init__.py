@@ -8,19 +8,18 @@ except PackageNotFoundError:  # pragma: no cover
     __version__ = "0.0.0"
 
 from gan_plugin_wgan.config import WganConfig, resolve
-from gan_plugin_wgan.losses import WassersteinGPLoss, WassersteinLoss, gradient_penalty
+from gan_plugin_wgan.losses import WassersteinLoss, critic_loss, generator_loss
 from gan_plugin_wgan.plugin import WGAN, build
-from gan_plugin_wgan.step import clip_weights_, wgan_step
+from gan_plugin_wgan.step import wgan_step
 
 __all__ = [
     "WGAN",
-    "WassersteinGPLoss",
     "WassersteinLoss",
     "WganConfig",
     "__version__",
     "build",
-    "clip_weights_",
-    "gradient_penalty",
+    "critic_loss",
+    "generator_loss",
     "resolve",
     "wgan_step",
 ]

@@ -13,9 +13,8 @@ from typing import Any
 
 import attrs
 
-from gan_core.config import in_range, layer_sizes, one_of, positive
+from gan_core import DataInfo, in_range, layer_sizes, one_of, positive
 from gan_core.errors import ConfigError
-from gan_core.variant import DataInfo
 
 CONSTRAINTS = ("gp", "clip")
 BACKBONES = ("auto", "mlp", "conv")

@@ -7,9 +7,9 @@ from collections.abc import Callable, Iterable
 import torch
 from torch import nn
 
-from gan_core import DataInfo, GanModels, LossSpec, Variant, hookimpl
+from gan_core import DataInfo, Game, GradientPenalty, LossSpec, Noise, Regularizer, Variant, WeightClipping, hookimpl
 from gan_plugin_wgan.config import DEFAULT_STEPS, WganConfig, resolve
-from gan_plugin_wgan.losses import WassersteinGPLoss, WassersteinLoss
+from gan_plugin_wgan.losses import WassersteinLoss
 from gan_plugin_wgan.models import ConvCritic, ConvGenerator, MLPCritic, MLPGenerator
 from gan_plugin_wgan.step import wgan_step
 
@@ -22,8 +22,9 @@ def _optimizer(
     return torch.optim.Adam(params, lr=lr, betas=betas)
 
 
-def build(config: WganConfig, data: DataInfo) -> GanModels:
-    """Fresh generator and critic for ``data``, the loss of the configured constraint, and the optimizers."""
+def build(config: WganConfig, data: DataInfo) -> Game:
+    """Fresh generator and critic for ``data``, the Wasserstein loss with the configured constraint as a
+    regulariser, WGAN's step, and the optimizers."""
     settings = resolve(config, data)
     generator: nn.Module
     critic: nn.Module
@@ -34,14 +35,19 @@ def build(config: WganConfig, data: DataInfo) -> GanModels:
         squash = data.kind == "image"  # tanh for pixels; the toy sets' Gaussian tails are unbounded
         generator = MLPGenerator(settings.latent_dim, data.shape, config.hidden, data.value_range, squash)
         critic = MLPCritic(data.shape, config.hidden, settings.critic_norm, data.value_range)
-    loss = WassersteinGPLoss(settings.gp_weight) if config.constraint == "gp" else WassersteinLoss(config.clip_value)
+    constraint: Regularizer = (
+        GradientPenalty(settings.gp_weight) if config.constraint == "gp" else WeightClipping(config.clip_value)
+    )
     make = settings.optimizer, settings.lr, settings.betas
-    return GanModels(
+    return Game(
         generator=generator,
         discriminator=critic,
-        loss=loss,
         g_optimizer=_optimizer(make[0], generator.parameters(), *make[1:]),
         d_optimizer=_optimizer(make[0], critic.parameters(), *make[1:]),
+        inputs=Noise(settings.latent_dim),
+        loss=WassersteinLoss(),
+        regularizers=(constraint,),
+        step=wgan_step,
     )
 
 
@@ -49,7 +55,6 @@ WGAN = Variant(
     name="wgan",
     config_cls=WganConfig,
     build=build,
-    step=wgan_step,
     description="Arjovsky et al. 2017, Gulrajani et al. 2017: Wasserstein critic, weight clipping or gradient penalty",
     data_kinds=frozenset({"image", "points"}),
     # the toy-set recipe (docs/theory/wgan.md): 5 critic steps (both papers), batch 256 (Gulrajani et al.'s
@@ -72,7 +77,5 @@ def gan_register_variants(register: Callable[[Variant], None]) -> None:
 
 @hookimpl
 def gan_register_losses(register: Callable[[LossSpec], None]) -> None:
-    register(LossSpec("wasserstein", WassersteinLoss, "E[D(G(z))] - E[D(x)], weight clipping; Arjovsky et al. 2017"))
-    register(
-        LossSpec("wasserstein-gp", WassersteinGPLoss, "Wasserstein loss + gradient penalty; Gulrajani et al. 2017")
-    )
+    what = "E[D(G(z))] - E[D(x)] for D, -E[D(G(z))] for G; pair it with a Lipschitz regulariser; Arjovsky et al. 2017"
+    register(LossSpec("wasserstein", WassersteinLoss, what))

@@ -25,6 +25,7 @@ from typing import Any
 import attrs
 from torch import Tensor
 
+from gan_core import atomic_write
 from gan_plugin_metrics.features.base import Extracted
 from gan_plugin_metrics.functional.stats import FeatureStatistics
 
@@ -117,13 +118,8 @@ class RealFeatureCache:
         metadata = key.fields() | {k: str(v) for k, v in (extra_metadata or {}).items()}
         path = self.path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
-            save_file({k: v.cpu().contiguous() for k, v in tensors.items()}, str(partial), metadata=metadata)
-            os.replace(partial, path)
-        finally:
-            partial.unlink(missing_ok=True)
-        return path
+        stored = {k: v.cpu().contiguous() for k, v in tensors.items()}
+        return atomic_write(path, lambda partial: save_file(stored, str(partial), metadata=metadata))
 
 
 def entry_from(extracted: Extracted, *, keep_features: bool) -> RealEntry:

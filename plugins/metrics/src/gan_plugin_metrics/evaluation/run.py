@@ -1,13 +1,14 @@
 """``evaluate_run``: measure a run directory's generator against its data set (what ``gan eval`` does).
 
-1. The generator comes from the run's latest checkpoint (:func:`gan_core.runs.load_generator`), the
+1. The generator comes from the run's latest checkpoint (:func:`gan_core.load_generator`), the
    real data from the run's ``config.toml`` (``train.dataset`` through the registry, or the variant's
-   own ``load_data``).
+   own ``load_data``). A variant that measures itself (``Variant.evaluate``, DTN's transfer
+   accuracy) reports that measure unless metrics are asked for.
 2. ``n`` real samples, a subset chosen once with a fixed seed (so that it is the same for every
    evaluation), go through the extractor; their statistics (and, when a metric needs them, their
    features) are cached on disk (:mod:`gan_plugin_metrics.evaluation.cache`).
-3. ``n`` samples are generated from noise drawn with ``seed``, batch by batch, and only their
-   features are kept.
+3. ``n`` samples are generated from inputs drawn with ``seed`` by the run's input sampler (noise, or a
+   translation's source images), batch by batch, and only their features are kept.
 4. The metrics are computed and written, with everything that defines them (extractor and weights,
    resize mode, ``n``, seed, versions), to ``metrics.json`` in the run directory (atomically).
 
@@ -19,8 +20,6 @@ and the main process computes the metrics and writes the files.
 
 from __future__ import annotations
 
-import json
-import math
 import os
 import time
 from collections.abc import Iterator, Sequence
@@ -32,14 +31,22 @@ import attrs
 import torch
 from torch import Tensor
 
-from gan_core.config import RunConfig
-from gan_core.data.registry import DataOptions, LoadedData
-from gan_core.errors import ConfigError, describe_choices
-from gan_core.registry import Registry
-from gan_core.runs import TrainedRun, load_generator
-from gan_core.sampling import grid_labels, sample_latent
-from gan_core.training.checkpoint import checkpoint_step
-from gan_core.training.evaluation import real_subset
+from gan_core import (
+    EVAL_PREFIX,
+    ConfigError,
+    EvalContext,
+    Registry,
+    RunConfig,
+    RunDir,
+    TrainedRun,
+    checkpoint_step,
+    create_registry,
+    describe_choices,
+    load_generator,
+    process_share,
+    run_evaluators,
+)
+from gan_core.data import real_subset
 from gan_plugin_metrics.evaluation.cache import CacheKey, RealFeatureCache, entry_from
 from gan_plugin_metrics.evaluation.metrics import (
     NEEDS_REAL_FEATURES,
@@ -58,7 +65,7 @@ from gan_plugin_metrics.features.base import (
 )
 from gan_plugin_metrics.features.registry import AUTO, choose_auto, load_extractor
 
-METRICS_FILE = "metrics.json"
+METRICS_FILE = RunDir.METRICS
 #: the real subset is drawn with this seed, whatever ``seed`` is, so cached real features stay valid
 REAL_SUBSET_SEED = 0
 _VERSIONED = ("gan-core", "gan-plugin-metrics", "torch", "torchvision", "numpy", "safetensors")
@@ -95,8 +102,7 @@ class _Processes:
         return self.rank == 0
 
     def share(self, n: int) -> slice:
-        size = math.ceil(n / self.world)
-        return slice(min(n, self.rank * size), min(n, (self.rank + 1) * size))
+        return process_share(n, self.rank, self.world)
 
     def gather(self, part: Extracted) -> Extracted:
         """Every process's rows, in rank order (which is sample order, since shares are contiguous)."""
@@ -129,15 +135,6 @@ def _empty(extractor: FeatureExtractor) -> Extracted:
     return Extracted(torch.empty(0, extractor.feature_dim), logits)
 
 
-def load_run_data(run: TrainedRun, registry: Registry) -> LoadedData:
-    """The run's training data, loaded as the trainer loaded it."""
-    train = run.config.train
-    options = DataOptions(root=Path(train.data_root).expanduser(), image_size=train.image_size)
-    if run.variant.load_data is not None:
-        return run.variant.load_data(run.config, options, registry)
-    return registry.dataset(train.dataset).load(options)
-
-
 def _data_options_id(config: RunConfig) -> str:
     train = config.train
     parts = [f"image_size={train.image_size}"]
@@ -158,20 +155,13 @@ def _versions(extractor: FeatureExtractor) -> dict[str, str]:
 
 
 def _generated_batches(
-    run: TrainedRun, z: Tensor, labels: Tensor | None, batch_size: int, device: torch.device
+    run: TrainedRun, x: Tensor, labels: Tensor | None, batch_size: int, device: torch.device
 ) -> Iterator[Tensor]:
-    for start in range(0, len(z), batch_size):
+    """The generator's samples for inputs ``x`` (and labels), one batch at a time: only their features
+    are kept, so no more than a batch of samples is ever held."""
+    for start in range(0, len(x), batch_size):
         y = labels[start : start + batch_size].to(device) if labels is not None else None
-        yield run.generator(z[start : start + batch_size].to(device), y).float()
-
-
-def _write_json(record: dict[str, Any], path: Path) -> None:
-    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        partial.write_text(json.dumps(record, indent=2, allow_nan=True) + "\n")
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+        yield run.generator(x[start : start + batch_size].to(device), y).float()
 
 
 def _finish(record: dict[str, Any], run_dir: Path, started: float, *, write: bool) -> Path | None:
@@ -180,9 +170,7 @@ def _finish(record: dict[str, Any], run_dir: Path, started: float, *, write: boo
     record["wall_s"] = round(time.perf_counter() - started, 3)
     if not write:
         return None
-    path = run_dir / METRICS_FILE
-    _write_json(record, path)
-    return path
+    return RunDir(run_dir).write_metrics(record)
 
 
 def _positive(value: int, field: str) -> int:
@@ -191,7 +179,7 @@ def _positive(value: int, field: str) -> int:
     return value
 
 
-def _evaluate_translation(
+def _evaluate_own(
     run: TrainedRun,
     run_dir: Path,
     registry: Registry,
@@ -200,23 +188,20 @@ def _evaluate_translation(
     write: bool,
     started: float,
 ) -> Evaluation:
-    """A translation variant (DTN) maps source samples rather than noise, so the sample metrics do not
-    apply as they stand: measure it with the variant's own ``evaluate``, as training does."""
+    """The variant's own measure (``Variant.evaluate``: DTN's transfer accuracy), as training runs it."""
     from accelerate import Accelerator
 
-    from gan_core.training.evaluation import EVAL_PREFIX, EvalContext, run_evaluators
-
-    if run.variant.evaluate is None:
-        raise ConfigError("RUN_DIR", f"{run.variant.name} translates samples and registers no measure of its own")
+    assert run.variant.evaluate is not None
     device = torch.device(device) if device is not None else torch.device("cpu")
     accelerator = Accelerator(cpu=device.type == "cpu")
     ctx = EvalContext(
         step=checkpoint_step(run.checkpoint),
         generator=run.generator.to(accelerator.device),
         accelerator=accelerator,
-        data=load_run_data(run, registry),
+        data=run.variant.load_training_data(run.config, registry),
         config=run.config,
         out_dir=run_dir,
+        inputs=run.inputs,
         registry=registry,
         conditional=run.variant.conditional,
     )
@@ -261,10 +246,7 @@ def evaluate_run(
     Bad arguments raise :class:`~gan_core.errors.ConfigError` naming the field, before any work.
     """
     started = time.perf_counter()
-    if registry is None:
-        from gan_core.plugins import get_registry
-
-        registry = get_registry()
+    registry = registry if registry is not None else create_registry()
     run_dir = Path(run_dir)
     n, batch_size = _positive(n, "--n"), _positive(batch_size, "--batch-size")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
@@ -272,18 +254,12 @@ def evaluate_run(
     check_resize_mode(resize, "--resize")
     names = parse_metrics(metrics) if metrics is not None else None
     if features != AUTO and features not in registry.feature_extractors:
-        allowed = describe_choices([AUTO, *sorted(registry.feature_extractors)])
+        allowed = describe_choices([AUTO, *registry.feature_extractors.names()])
         raise ConfigError("--features", f"unknown feature extractor {features!r}; allowed: {allowed}")
 
     run = load_generator(run_dir, registry)
-    if run.variant.source is not None:
-        if names is not None:
-            raise ConfigError(
-                "--metrics",
-                f"{run.variant.name} translates {run.variant.source!r} samples; gan eval reports its own measure "
-                "(Variant.evaluate): leave --metrics out",
-            )
-        return _evaluate_translation(run, run_dir, registry, device, write=write, started=started)
+    if names is None and run.variant.evaluate is not None:
+        return _evaluate_own(run, run_dir, registry, device, write=write, started=started)
     if run.data_info.kind != "image":
         raise ConfigError(
             "RUN_DIR", f"{run_dir} holds a run on {run.data_info.kind} data; feature extractors take images"
@@ -299,7 +275,7 @@ def evaluate_run(
     value_range = run.data_info.value_range
 
     # real samples: from the cache, or extracted (each process its share) and cached by the main one
-    data = load_run_data(run, registry)
+    data = run.variant.load_training_data(run.config, registry)
     n_real = min(n, len(data.dataset))  # type: ignore[arg-type]
     need_features = any(m in NEEDS_REAL_FEATURES for m in names)
     key = CacheKey(
@@ -326,14 +302,14 @@ def evaluate_run(
         if cache is not None and processes.main:
             cache.store(key, entry, {"plugin": "gan-plugin-metrics", "value_range": str(list(value_range))})
 
-    # generated samples: the noise for all n on every process, each process generating its share
-    z = sample_latent(n, run.latent_dim, seed=seed)
-    labels = grid_labels(n, run.data_info.num_classes) if run.variant.conditional else None
+    # generated samples: the inputs for all n on every process, each process generating its share
+    drawn = run.inputs.fixed(n, seed, data)
+    labels = drawn.y
     share = processes.share(n)
     run.generator.to(device).eval()
     with torch.no_grad():
         batches = _generated_batches(
-            run, z[share], labels[share] if labels is not None else None, batch_size, device
+            run, drawn.x[share], labels[share] if labels is not None else None, batch_size, device
         )
         part = (
             extract_features(extractor, batches, value_range=value_range, resize=resize)
@@ -377,8 +353,7 @@ def evaluate_run(
         "n_real": n_real,
         "seed": seed,
         "real_subset_seed": REAL_SUBSET_SEED,
-        "settings": attrs.asdict(settings)
-        | {"kid_subset_size": min(settings.kid_subset_size, n, n_real)},
+        "settings": attrs.asdict(settings) | {"kid_subset_size": min(settings.kid_subset_size, n, n_real)},
         "real_statistics": {"cache": str(cache.path(key)) if cache is not None else None, "cache_hit": cache_hit},
         "processes": processes.world,
         "versions": _versions(extractor),

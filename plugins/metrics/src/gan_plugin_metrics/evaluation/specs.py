@@ -19,8 +19,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from gan_core.registry import Registry
-from gan_core.variant import DataInfo, MetricSpec
+from gan_core import DataInfo, MetricSpec, Registry
 from gan_plugin_metrics.evaluation.metrics import METRICS, check_supported, compute_metrics
 from gan_plugin_metrics.features.base import DEFAULT_RESIZE, Extracted, FeatureExtractor, extract_features
 from gan_plugin_metrics.features.registry import AUTO, FEATURE_EXTRACTORS, choose_auto, load_extractor
@@ -44,15 +43,14 @@ def _digest(x: Tensor) -> str:
     return hashlib.sha1(data.numpy().tobytes()).hexdigest() + str(tuple(data.shape))
 
 
-def _registry() -> Registry:
-    """Our extractors, plus whatever other plugins registered (for third-party names)."""
-    registry = Registry()
-    registry.feature_extractors.update({spec.name: spec for spec in FEATURE_EXTRACTORS})
-    from gan_core.plugins import get_registry
-
-    for name, spec in get_registry().feature_extractors.items():
-        registry.feature_extractors.setdefault(name, spec)
-    return registry
+def _extractors(registry: Registry | None) -> Registry:
+    """The registry the trainer passes (every plugin's extractors), or, without one, ours alone."""
+    if registry is not None:
+        return registry
+    own = Registry()
+    for spec in FEATURE_EXTRACTORS:
+        own.add("feature extractor", spec, plugin="metrics")
+    return own
 
 
 def _extract(
@@ -92,20 +90,20 @@ def compute_metric(
     value_range: Sequence[float] = (-1.0, 1.0),
     device: str | torch.device | None = None,
     batch_size: int = 200,
+    registry: Registry | None = None,
     **_: Any,
 ) -> Mapping[str, float]:
-    """One metric on real and generated samples (what each registered ``MetricSpec.compute`` runs)."""
+    """One metric on real and generated samples (what each registered ``MetricSpec.compute`` runs);
+    ``registry`` (the trainer passes its own) finds third-party feature extractors."""
     if real.dim() != 4:
         raise ValueError(f"metric {name!r} measures images; got samples of shape {tuple(real.shape[1:])}")
     info = DataInfo(shape=tuple(real.shape[1:]), kind="image", num_classes=num_classes)
     chosen = choose_auto(info) if features == AUTO else features
-    extractor = load_extractor(chosen, _registry(), device=device or _default_device(), field="features")
+    extractor = load_extractor(chosen, _extractors(registry), device=device or _default_device(), field="features")
     check_supported([name], extractor, conditional=fake_labels is not None, field="train.eval_metrics")
     real_x = _extract(extractor, real, value_range, resize, batch_size)
     fake_x = _extract(extractor, fake, value_range, resize, batch_size)
-    return compute_metrics(
-        [name], real_x, fake_x, requested_labels=fake_labels, num_classes=extractor.num_classes
-    )
+    return compute_metrics([name], real_x, fake_x, requested_labels=fake_labels, num_classes=extractor.num_classes)
 
 
 def _spec(name: str) -> MetricSpec:

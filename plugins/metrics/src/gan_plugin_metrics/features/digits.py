@@ -55,9 +55,7 @@ class DigitsCNN(nn.Module):
     def __init__(self, widths: tuple[int, int, int, int] = (16, 32, 64, 128), num_classes: int = 10) -> None:
         super().__init__()
         a, b, c, d = widths
-        self.body = nn.Sequential(
-            _conv(1, a), _conv(a, b), nn.MaxPool2d(2), _conv(b, c), nn.MaxPool2d(2), _conv(c, d)
-        )
+        self.body = nn.Sequential(_conv(1, a), _conv(a, b), nn.MaxPool2d(2), _conv(b, c), nn.MaxPool2d(2), _conv(c, d))
         self.dropout = nn.Dropout(0.3)
         self.head = nn.Linear(d, num_classes)
         self.feature_dim = d

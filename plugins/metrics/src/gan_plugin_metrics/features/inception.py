@@ -28,6 +28,7 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 from torchvision.models.inception import BasicConv2d, InceptionA, InceptionB, InceptionC, InceptionD, InceptionE
 
+from gan_core import atomic_write
 from gan_plugin_metrics.features.base import Extracted, WeightsUnavailableError
 
 WEIGHTS_FILE = "pt_inception-2015-12-05-6726825d.pth"
@@ -150,8 +151,8 @@ def hub_weights_path() -> Path:
 
 def _download(target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f"{target.name}.part{os.getpid()}")
-    try:
+
+    def fetch(partial: Path) -> None:
         with urllib.request.urlopen(WEIGHTS_URL, timeout=_DOWNLOAD_TIMEOUT_S) as response, partial.open("wb") as out:
             while chunk := response.read(1 << 20):
                 out.write(chunk)
@@ -159,9 +160,8 @@ def _download(target: Path) -> None:
         expected = WEIGHTS_FILE.rsplit("-", 1)[1].split(".")[0]  # torch hub's convention: a SHA-256 prefix
         if not digest.startswith(expected):
             raise OSError(f"the download's SHA-256 {digest[:8]}... does not start with {expected}")
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
+
+    atomic_write(target, fetch)
 
 
 def resolve_weights(weights: str | Path | None = None) -> Path:

@@ -12,9 +12,7 @@ from typing import Any
 
 import torch
 
-from gan_core.errors import ConfigError, UnknownNameError
-from gan_core.registry import Registry
-from gan_core.variant import DataInfo, FeatureExtractorSpec
+from gan_core import AmbiguousNameError, ConfigError, DataInfo, FeatureExtractorSpec, Registry, UnknownNameError
 from gan_plugin_metrics.features.base import FeatureExtractor
 from gan_plugin_metrics.features.digits import load_digits
 from gan_plugin_metrics.features.fid_helper import load_fid_helper
@@ -66,7 +64,7 @@ def load_extractor(
     """
     try:
         spec = registry.feature_extractor(name)
-    except UnknownNameError as error:
+    except (UnknownNameError, AmbiguousNameError) as error:
         raise ConfigError(field, str(error)) from None
     key = (name, str(torch.device(device)), str(weights), id(spec.load))
     if key not in _LOADED:
