@@ -101,12 +101,10 @@ def run_one(config: ToyConfig, dataset: str, seed: int, work_dir: str, steps: in
     import torch
 
     torch.set_num_threads(1)
-    from gan_core import GanTrainer, get_registry, resolve_config
+    from gan_core import GanTrainer, create_registry, generate, load_generator, resolve_config
     from gan_core.data import grid25, ring8
-    from gan_core.runs import load_generator
-    from gan_core.sampling import generate, sample_latent
 
-    registry = get_registry()
+    registry = create_registry()
     variant = registry.variant(config.variant)
     flags: dict[str, Any] = {"dataset": dataset, "seed": seed, "steps": steps or config.steps}
     train_settings = ["progress=false", "sample_every=0", "checkpoint_every=0", "log_every=100"]
@@ -117,7 +115,8 @@ def run_one(config: ToyConfig, dataset: str, seed: int, work_dir: str, steps: in
     result = GanTrainer(variant, run_config, out, registry=registry).fit()
     wall = time.perf_counter() - started
     run = load_generator(out, registry)
-    samples = generate(run.generator, sample_latent(SAMPLES, run.latent_dim, seed=SAMPLE_SEED))
+    drawn = run.inputs.fixed(SAMPLES, SAMPLE_SEED)
+    samples = generate(run.generator, drawn.x, drawn.y)
     coverage = {"ring8": ring8, "grid25": grid25}[dataset]().coverage(samples)
     return RunResult(
         config=config.name,

@@ -44,12 +44,20 @@ from torch import Tensor, nn
 
 import gan_core
 import gan_plugin_vanilla
-from gan_core import GanTrainer, LoadedData, RunConfig, Variant, create_registry, resolve_config
+from gan_core import (
+    GanTrainer,
+    LoadedData,
+    Noise,
+    RunConfig,
+    RunDir,
+    Variant,
+    create_registry,
+    load_generator,
+    resolve_config,
+)
+from gan_core._stream import epoch_permutation
 from gan_core.data import DataOptions
-from gan_core.runs import load_generator
-from gan_core.training.logs import LOG_FILE, read_log
-from gan_core.training.stream import epoch_permutation
-from gan_plugin_vanilla import VANILLA, build
+from gan_plugin_vanilla import VANILLA
 from gan_plugin_vanilla import plugin as vanilla_plugin
 
 LOOPS = ("A", "B", "C")
@@ -148,16 +156,12 @@ class Models:
 def build_models(config: RunConfig, data: LoadedData, device: torch.device) -> Models:
     """Seed, then build, exactly as ``GanTrainer.fit`` does, so that the initial weights agree."""
     torch.manual_seed(config.train.seed)
-    models = build(config.model, data.info)
-    models.generator.to(device)  # in place: the optimizers keep pointing at the same parameters
-    models.discriminator.to(device)
+    game = VANILLA.build_game(config.model, data.info, create_registry(entry_points=False))
+    game.generator.to(device)  # in place: the optimizers keep pointing at the same parameters
+    game.discriminator.to(device)
+    assert isinstance(game.inputs, Noise)
     return Models(
-        models.generator,
-        models.discriminator,
-        models.loss,
-        models.g_optimizer,
-        models.d_optimizer,
-        int(models.generator.latent_dim),  # type: ignore[arg-type]
+        game.generator, game.discriminator, game.loss, game.g_optimizer, game.d_optimizer, game.inputs.latent_dim
     )
 
 
@@ -172,7 +176,7 @@ def plain_step(m: Models, real: Tensor) -> tuple[Tensor, Tensor]:
     d_params = list(m.discriminator.parameters())
     for p in d_params:
         p.requires_grad_(False)
-    g_loss = m.loss.generator_loss(m.discriminator(fake))
+    g_loss = m.loss.generator_loss(None, m.discriminator(fake))
     m.g_optimizer.zero_grad(set_to_none=True)
     g_loss.backward()
     m.g_optimizer.step()
@@ -190,7 +194,7 @@ def seed_style_step(m: Models, real: Tensor) -> tuple[Tensor, Tensor]:
     d_loss.backward()
     m.d_optimizer.step()
     z = torch.randn(real.shape[0], m.latent_dim, device=real.device)
-    g_loss = m.loss.generator_loss(m.discriminator(m.generator(z)))
+    g_loss = m.loss.generator_loss(None, m.discriminator(m.generator(z)))
     m.g_optimizer.zero_grad(set_to_none=True)
     g_loss.backward()  # also fills D's .grad, cleared by the next d_optimizer.zero_grad
     m.g_optimizer.step()
@@ -269,7 +273,7 @@ def trainer_loop(
     ``variant`` lets a caller run the same models with another step function.
     """
     result = GanTrainer(variant, config, out_dir, data=data, accelerator=_make_accelerator(device)).fit()
-    records = read_log(out_dir / LOG_FILE)
+    records = RunDir(out_dir).read_log()
     if warmup:
         at_warmup = [r["elapsed_s"] for r in records if r.get("step") == warmup]
         if not at_warmup:

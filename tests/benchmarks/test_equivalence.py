@@ -14,8 +14,8 @@ import pytest
 import torch
 
 from gan_core import DataInfo, LoadedData
+from gan_core._stream import BatchStream
 from gan_core.data import InMemoryDataset
-from gan_core.training import BatchStream
 
 BENCHMARK = Path(__file__).resolve().parents[2] / "benchmarks" / "trainer_overhead.py"
 TINY_MODEL = ("latent_dim=8", "g_hidden=[16]", "d_hidden=[16]")

@@ -14,7 +14,7 @@ from importlib import metadata
 import pytest
 from integration_support import REQUIRED_PLUGINS
 
-from gan_core import plugins
+from gan_core import _plugins as plugins
 from gan_core.testing import isolated_plugin_settings
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import attrs
 
-from gan_core import plugins
+from gan_core import _plugins as plugins
 
 REPO = Path(__file__).resolve().parents[2]
 #: entry-point names that must be installed for these tests to mean anything

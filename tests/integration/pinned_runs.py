@@ -121,35 +121,19 @@ def _dtn_weights(root: Path) -> dict[str, str]:
     return {"f_weights": str(f), "classifier_weights": str(c)}
 
 
-def _discriminator_state(run_dir: Path, registry: Any) -> Mapping[str, torch.Tensor]:
-    try:
-        from gan_core import load_discriminator  # gan-core 0.2
-    except ImportError:  # gan-core 0.1: Accelerate's second model file is the discriminator
-        from safetensors.torch import load_file
-
-        from gan_core.training.checkpoint import latest_checkpoint
-
-        checkpoint = latest_checkpoint(run_dir)
-        assert checkpoint is not None
-        return load_file(str(checkpoint / "model_1.safetensors"))
-    return load_discriminator(run_dir, registry).discriminator.state_dict()
-
-
 def _inputs(run: Any, n: int) -> tuple[torch.Tensor, torch.Tensor | None]:
     """What the loaded generator maps: noise from seed 1, or random source images for a translator."""
-    from gan_core.sampling import grid_labels, sample_latent
+    from gan_core import Noise
 
-    if getattr(run.generator, "latent_dim", None) is None:
+    if not isinstance(run.inputs, Noise):
         generator = torch.Generator().manual_seed(1)
         return torch.rand(n, 3, 32, 32, generator=generator) * 2 - 1, None
-    labels = grid_labels(n, run.data_info.num_classes) if run.variant.conditional else None
-    return sample_latent(n, run.latent_dim, seed=1), labels
+    drawn = run.inputs.fixed(n, 1)
+    return drawn.x, drawn.y
 
 
 def run_case(name: str, root: Path, registry: Any, dtn_weights: Mapping[str, str]) -> dict[str, str]:
-    from gan_core import GanTrainer, resolve_config
-    from gan_core.runs import load_generator
-    from gan_core.sampling import generate
+    from gan_core import GanTrainer, generate, load_discriminator, resolve_config
 
     variant_name, train, model = CASES[name]
     variant = registry.variant(variant_name)
@@ -158,13 +142,13 @@ def run_case(name: str, root: Path, registry: Any, dtn_weights: Mapping[str, str
     config = resolve_config(variant, file_data=file_data)
     out = root / name
     GanTrainer(variant, config, out, registry=registry).fit()
-    run = load_generator(out, registry)
+    run = load_discriminator(out, registry)
     x, y = _inputs(run, 16)
     samples = generate(run.generator, x, y)
     grid = sorted((out / "samples").glob("*.png"))[-1]
     return {
         "generator": _state_hash(run.generator.state_dict()),
-        "discriminator": _state_hash(_discriminator_state(out, registry)),
+        "discriminator": _state_hash(run.discriminator.state_dict()),
         "samples": _digest(_tensor_bytes(samples)),
         "grid": _digest(grid.read_bytes()),
     }

@@ -88,8 +88,12 @@ def test_custom_step_in_the_plugin_guide_passes_the_conformance_kit(tmp_path: Pa
     assert code is not None and code.group(1) == "python"
     namespace: dict[str, object] = {"__name__": "plugin_guide_step"}
     exec(compile(code.group(2), "docs/plugin-authors.md", "exec"), namespace)
-    step = namespace["clipped_critic_step"]
-    variant = attrs.evolve(LSGAN_EXAMPLE, name="clipped-example", step=step)
+    step = namespace["score_gap_step"]
+
+    def build(config: object, data: object) -> object:
+        return attrs.evolve(LSGAN_EXAMPLE.build(config, data), step=step)  # type: ignore[arg-type]
+
+    variant = attrs.evolve(LSGAN_EXAMPLE, name="gap-example", build=build)
     small = {"latent_dim": 4, "g_hidden": [16], "d_hidden": [16], "train.d_steps": 2}
     check_variant(variant, tmp_path, data_shape=(2,), config_overrides=small)
 
