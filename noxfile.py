@@ -54,6 +54,7 @@ TORCH_SPEC = os.environ.get("GAN_TORCH_SPEC", "torch==2.14.1")
 TORCHVISION_SPEC = os.environ.get("GAN_TORCHVISION_SPEC", "torchvision==0.29.1")
 SHARE_TORCH = os.environ.get("GAN_SHARED_TORCH", "1").strip().lower() not in {"0", "false", "no", "off"}
 RUFF_SPEC = os.environ.get("GAN_RUFF_SPEC", "ruff==0.17.6")  # pinned: a new ruff adds rules
+IMPORT_LINTER_SPEC = "import-linter==2.17"  # pinned, like ruff: the lint must not change under us
 PTH_FILE = "_gan_shared_torch.pth"
 _STAMP = "gan-shared-torch.txt"
 _BIN = "Scripts" if os.name == "nt" else "bin"
@@ -286,9 +287,16 @@ def integration(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff check over the whole repository (rules in the root pyproject.toml)."""
-    session.install(RUFF_SPEC)
+    """ruff check over the whole repository (rules in the root pyproject.toml), then the import
+    structure: the layers of gan-core and the independence of the plugins (import-linter's contracts in
+    the root pyproject.toml), no import cycle anywhere, and plugins that use only the plugin API
+    (tests/architecture). Both read the source: nothing is installed but the tools."""
+    session.install(RUFF_SPEC, IMPORT_LINTER_SPEC, "pytest>=8")
     session.run("ruff", "check", *(session.posargs or ["."]))
+    sources = [CORE / "src", *(plugin / "src" for plugin in PLUGINS), EXAMPLE_PLUGIN / "src"]
+    env = {"PYTHONPATH": os.pathsep.join(str(path) for path in sources)}
+    session.run("lint-imports", "--no-cache", env=env)
+    _pytest(session, ROOT / "tests" / "architecture")
 
 
 @nox.session(default=False)
