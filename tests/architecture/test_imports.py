@@ -24,6 +24,7 @@ SOURCES = {
 #: the plugin API: what a plugin may import from gan-core (docs/plugin-authors.md, "The plugin API")
 PUBLIC = (
     "gan_core",
+    "gan_core.augment",
     "gan_core.backbones",
     "gan_core.data",
     "gan_core.errors",

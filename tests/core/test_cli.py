@@ -356,3 +356,30 @@ def test_main_returns_exit_codes_for_help_and_argparse_errors(capsys: pytest.Cap
     assert main(["--help"]) == 0
     assert main(["train", "--steps", "abc"]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_a_run_records_its_variant_by_plugin_so_a_later_namesake_changes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """config.toml says which plugin's variant trained the run; installing another plugin with a variant
+    of the same name makes the bare name ambiguous, but the run still samples and resumes."""
+    run = tmp_path / "run"
+    alone = _registry()
+    assert run_cli(["train", "tiny", "--steps", "2", "--out", str(run)], capsys, alone).code == 0
+    assert read_toml(run / "config.toml")["variant"] == "core_tiny:tiny"
+
+    class _Namesake:
+        @hookimpl
+        def gan_register_variants(self, register: Any) -> None:
+            register(attrs.evolve(core_tiny.TINY, description="another tiny"))
+
+    crowded = create_registry(plugins={"core_tiny": core_tiny, "other": _Namesake()}, entry_points=False)
+    sampled = run_cli(["sample", str(run), "--n", "4", "--out", str(tmp_path / "s.npy")], capsys, crowded)
+    assert sampled.code == 0, sampled.err
+    resumed = run_cli(["train", "core_tiny:tiny", "--out", str(run), "--resume", "--steps", "3"], capsys, crowded)
+    assert resumed.code == 0, resumed.err
+    ambiguous = run_cli(["train", "tiny", "--out", str(tmp_path / "new")], capsys, crowded)
+    one_line_error(ambiguous, "ambiguous variant 'tiny'", "core_tiny:tiny, other:tiny")
+    listing = run_cli(["plugins"], capsys, crowded).out
+    assert "core_tiny (unknown version)  variants: core_tiny:tiny (ambiguous)" in listing
+    assert "other (unknown version)  variants: other:tiny (ambiguous)" in listing

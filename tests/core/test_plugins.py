@@ -30,6 +30,7 @@ CORE_DATASETS = {
     "ring8",
     "grid25",
     "mnist-5k",
+    "stacked-mnist",
     "rendered-digits",
     "mnist",
     "fashion-mnist",
@@ -73,7 +74,7 @@ def test_core_registers_its_datasets_and_commands_through_the_plugin_manager() -
     assert core.name == "core" and core.builtin and core.ok
     assert set(core.provides["dataset"]) == CORE_DATASETS == set(registry.datasets.names())
     assert set(core.provides["command"]) == {"plugins", "train", "sample"} == set(registry.commands.names())
-    assert set(core.provides["loss"]) == {"minimax", "non-saturating"}
+    assert set(core.provides["loss"]) == {"minimax", "non-saturating", "hinge", "least-squares", "rpgan"}
     assert "core:ring8" in registry.datasets and registry.datasets.qualify("ring8") == "core:ring8"
     assert len(registry.variants) == 0  # the core ships no variant of its own
 
@@ -185,10 +186,20 @@ def test_two_plugins_registering_one_name_both_load_and_the_qualified_name_picks
     with pytest.raises(AmbiguousNameError) as info:
         registry.loss("hinge")
     assert (
-        str(info.value) == "ambiguous loss 'hinge': registered by several plugins; write one of alpha:hinge, beta:hinge"
+        str(info.value)
+        == "ambiguous loss 'hinge': registered by several plugins; write one of alpha:hinge, beta:hinge, core:hinge"
     )
     assert "\n" not in str(info.value)
-    assert registry.losses.names() == ["minimax", "non-saturating", "alpha:hinge", "beta:hinge"]
+    # the core has a hinge loss of its own: three candidates, in the order they were registered
+    assert registry.losses.names() == [
+        "minimax",
+        "non-saturating",
+        "core:hinge",
+        "alpha:hinge",
+        "beta:hinge",
+        "least-squares",
+        "rpgan",
+    ]
 
 
 def test_a_variant_naming_an_ambiguous_loss_gets_a_one_line_config_error(capsys: pytest.CaptureFixture[str]) -> None:
@@ -208,7 +219,9 @@ def test_a_variant_naming_an_ambiguous_loss_gets_a_one_line_config_error(capsys:
     registry = create_registry(plugins=[_hinge_plugin("alpha"), _hinge_plugin("beta")], entry_points=False)
     info = core_tiny.DataInfo(shape=(2,), kind="points")
     config = resolve_config(chooser, overrides=["activation=hinge"])
-    with pytest.raises(ConfigError, match=r"^model\.loss: ambiguous loss 'hinge'.*alpha:hinge, beta:hinge$"):
+    with pytest.raises(
+        ConfigError, match=r"^model\.loss: ambiguous loss 'hinge'.*alpha:hinge, beta:hinge, core:hinge$"
+    ):
         chooser.build_game(config.model, info, registry)
     picked = chooser.build_game(resolve_config(chooser, overrides=["activation=beta:hinge"]).model, info, registry)
     assert picked.loss.owner == "beta"  # type: ignore[union-attr]

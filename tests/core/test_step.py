@@ -215,3 +215,28 @@ def test_a_plain_loss_never_makes_the_generators_update_score_real_samples() -> 
     real, _ = next(ctx.batches)
     ctx.update_generator(ctx.fake_batch(8, None, keep_graph=True), None, real)
     assert calls == [8]  # the fakes alone
+
+
+def test_a_regulariser_interval_must_be_a_positive_whole_number() -> None:
+    from gan_core import GradientPenalty, WeightClipping
+
+    for bad in (0, -2, 1.5, True):
+        with pytest.raises(ValueError, match="every must be a whole number of discriminator updates >= 1"):
+            GradientPenalty(every=bad)  # type: ignore[arg-type]
+        with pytest.raises(ValueError, match="every must be"):
+            WeightClipping(every=bad)  # type: ignore[arg-type]
+
+
+def test_the_lazy_interval_counts_discriminator_updates_whatever_a_step_makes() -> None:
+    """A step that makes three updates where d_steps says one: the penalty still falls on every 2nd."""
+    generator, discriminator = models()
+    regularizer = _SquaredScorePenalty(every=2)
+    ctx = context(generator, discriminator, regularizers=(regularizer,))
+    applied = []
+    for step in range(2):
+        ctx.begin(step)
+        for _ in range(3):
+            real, _ = next(ctx.batches)
+            _, penalty = ctx.update_discriminator(real, generator(torch.randn(8, 3)).detach(), None)
+            applied.append(penalty is not None)
+    assert applied == [True, False, True, False, True, False] and ctx.d_updates == 6

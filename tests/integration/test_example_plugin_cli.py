@@ -50,7 +50,7 @@ def run_dir(workdir: Path) -> Path:
 
 def test_run_directory_layout(run_dir: Path) -> None:
     config = tomllib.loads((run_dir / "config.toml").read_text())
-    assert config["variant"] == "lsgan-example"
+    assert config["variant"] == "example:lsgan-example"  # the plugin's name too: unambiguous whatever is installed
     assert config["train"]["dataset"] == "ring8"  # the variant's train_defaults
     assert config["train"]["steps"] == 8  # the resumed total is what the directory now describes
     assert config["model"]["g_hidden"] == [16]

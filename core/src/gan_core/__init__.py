@@ -2,11 +2,13 @@
 
 What this package exports is the plugin API: a plugin (and a script) imports from ``gan_core`` and
 from the documented submodules ``gan_core.backbones``, ``gan_core.data``, ``gan_core.losses``,
-``gan_core.regularizers``, ``gan_core.testing``, ``gan_core.errors`` and ``gan_core.hookspecs``.
+``gan_core.regularizers``, ``gan_core.augment``, ``gan_core.testing``, ``gan_core.errors`` and
+``gan_core.hookspecs``.
 Every other module is private (its name starts with ``_``) and may change in any release; the module
 paths of gan-core 0.1 still work in 0.2, with a :class:`GanDeprecationWarning`.
 """
 
+import sys
 import warnings
 from typing import Any
 
@@ -22,7 +24,14 @@ from gan_core._config import (
 )
 from gan_core._files import atomic_write, atomic_write_text
 from gan_core._game import Game, StepContext, StepFn, alternating_step, frozen
-from gan_core._inference import batched_forward, generate, grid_labels, process_share, sample_latent
+from gan_core._inference import (
+    batched_forward,
+    forward_batches,
+    generate,
+    grid_labels,
+    process_share,
+    sample_latent,
+)
 from gan_core._inputs import GeneratorInput, InputSampler, Noise, SourceSamples
 from gan_core._plugins import ENTRY_POINT_GROUP, create_registry
 from gan_core._protocols import Discriminator, Generator, Loss, Regularizer
@@ -57,11 +66,13 @@ from gan_core.errors import (
     describe_choices,
 )
 from gan_core.hookspecs import hookimpl
-from gan_core.losses import MinimaxLoss, NonSaturatingLoss
-from gan_core.regularizers import GradientPenalty, WeightClipping
+from gan_core.losses import HingeLoss, LeastSquaresLoss, MinimaxLoss, NonSaturatingLoss, RpGANLoss
+from gan_core.regularizers import R1, R2, GradientPenalty, WeightClipping
 
-# shown by default, so that a 0.1 plugin's author sees what to change (DeprecationWarning is hidden)
-warnings.filterwarnings("default", category=GanDeprecationWarning)
+# shown by default, so that a 0.1 plugin's author sees what to change (DeprecationWarning is hidden
+# outside __main__); a user's own -W options or filters decide instead when they set any
+if not sys.warnoptions:
+    warnings.filterwarnings("default", category=GanDeprecationWarning)
 
 _DEPRECATED = {
     "GanModels": "gan_core._compat",
@@ -87,6 +98,8 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "ENTRY_POINT_GROUP",
     "EVAL_PREFIX",
+    "R1",
+    "R2",
     "AmbiguousNameError",
     "CommandSpec",
     "ConfigError",
@@ -107,7 +120,9 @@ __all__ = [
     "Generator",
     "GeneratorInput",
     "GradientPenalty",
+    "HingeLoss",
     "InputSampler",
+    "LeastSquaresLoss",
     "LoadedData",
     "Loss",
     "LossSpec",
@@ -119,6 +134,7 @@ __all__ = [
     "PluginReport",
     "Registry",
     "Regularizer",
+    "RpGANLoss",
     "RunConfig",
     "RunDir",
     "RunDirectoryError",
@@ -140,6 +156,7 @@ __all__ = [
     "checkpoint_step",
     "create_registry",
     "describe_choices",
+    "forward_batches",
     "frozen",
     "generate",
     "grid_labels",

@@ -32,11 +32,17 @@ def _plugins_arguments(parser: ArgumentParser) -> None:
 _PLURAL = {"loss": "losses"}
 
 
-def _describe(report: PluginReport) -> str:
+def _describe(report: PluginReport, registry: Registry) -> str:
+    """One line per plugin; a name that another plugin registers too is shown as ``PLUGIN:NAME``, the
+    form users must write, and skipped registrations follow on lines of their own."""
     head = f"{report.name} {report.version or '(unknown version)'}"
     if not report.ok:
         return f"{head}  BROKEN, skipped: {report.error}"
-    parts = [f"{_PLURAL.get(kind, kind + 's')}: {', '.join(names)}" for kind, names in report.provides.items()]
+    parts = []
+    for kind, names in report.provides.items():
+        shown = registry.table(kind).names()
+        written = [name if name in shown else f"{report.name}:{name} (ambiguous)" for name in names]
+        parts.append(f"{_PLURAL.get(kind, kind + 's')}: {', '.join(written)}")
     line = f"{head}  " + ("; ".join(parts) if parts else "(registers nothing)")
     return line + "".join(f"\n    not registered: {reason}" for reason in report.skipped)
 
@@ -58,7 +64,7 @@ def _plugins_run(args: Namespace) -> int:
         print(json.dumps(rows, indent=2))
         return 0
     for report in registry.plugins:
-        print(_describe(report))
+        print(_describe(report, registry))
     return 0
 
 
@@ -88,7 +94,8 @@ def _train_run(args: Namespace) -> int:
     from gan_core._training.trainer import GanTrainer
 
     registry = _registry(args)
-    variant = registry.variant(args.variant)
+    qualified = registry.variants.qualify(args.variant)
+    variant = registry.variants[qualified]
     if args.resume:
         if args.out is None:
             raise ConfigError("--resume", "needs --out RUN_DIR, the run to continue")
@@ -103,13 +110,18 @@ def _train_run(args: Namespace) -> int:
         run = RunDir(args.out)
         if not run.config_file.exists():
             raise RunDirectoryError(f"--resume: {args.out} holds no run ({run.CONFIG} is missing)")
-        config = resolve_config(variant, file_data=run.read_config_data(), flags={"steps": args.steps})
+        config = resolve_config(
+            variant, file_data=run.read_config_data(), flags={"steps": args.steps}, qualified_name=qualified
+        )
         out = args.out
     else:
         file_data = read_toml(args.config) if args.config is not None else None
         flags = {"dataset": args.dataset, "steps": args.steps, "seed": args.seed}
-        config = resolve_config(variant, file_data=file_data, flags=flags, overrides=args.overrides)
-        out = args.out or Path("runs") / f"{variant.name}-{config.train.dataset}-{time.strftime('%Y%m%d-%H%M%S')}"
+        config = resolve_config(
+            variant, file_data=file_data, flags=flags, overrides=args.overrides, qualified_name=qualified
+        )
+        dataset = config.train.dataset.rpartition(":")[2]  # a folder name without the plugin's prefix
+        out = args.out or Path("runs") / f"{variant.name}-{dataset}-{time.strftime('%Y%m%d-%H%M%S')}"
     registry.dataset(config.train.dataset)  # an unknown name fails here, before any work
     result = GanTrainer(variant, config, out, registry=registry).fit(resume=args.resume)
     if int(os.environ.get("RANK", "0")) != 0:  # under a launcher, one summary line is enough
@@ -130,6 +142,11 @@ def _sample_arguments(parser: ArgumentParser) -> None:
     )
     parser.add_argument("--seed", type=int, default=0, help="noise seed; the same seed gives the same samples")
     parser.add_argument(
+        "--live",
+        action="store_true",
+        help="sample the live generator, not the moving average of its weights that train.ema keeps",
+    )
+    parser.add_argument(
         "--label",
         type=_label_list,
         metavar="K[,K...]",
@@ -147,14 +164,14 @@ def _label_list(text: str) -> tuple[int, ...]:
 
 def _sample_run(args: Namespace) -> int:
     from gan_core._inference import generate
-    from gan_core._rundir import load_generator
+    from gan_core._rundir import load_run
     from gan_core._sample_files import check_sample_path, save_samples
 
     if args.n <= 0:
         raise ConfigError("--n", f"must be > 0, got {args.n}")
     check_sample_path(args.out)  # before the generator is loaded
     registry = _registry(args)
-    run = load_generator(args.run_dir, registry)
+    run = load_run(args.run_dir, registry, average=not args.live)
     if args.label is not None:
         classes = run.data_info.num_classes if run.variant.conditional else None
         if classes is None:
@@ -167,7 +184,8 @@ def _sample_run(args: Namespace) -> int:
     samples = generate(run.generator, drawn.x, drawn.y)
     shown = drawn.x if run.inputs.paired else None
     path = save_samples(samples, run.data_info, args.out, inputs=shown, input_info=run.inputs.input_info(run.data_info))
-    print(f"wrote {args.n} samples {tuple(samples.shape[1:])} from {run.checkpoint} to {path}", file=sys.stderr)
+    which = "the weights' moving average in " if run.averaged else ""
+    print(f"wrote {args.n} samples {tuple(samples.shape[1:])} from {which}{run.checkpoint} to {path}", file=sys.stderr)
     return 0
 
 

@@ -85,8 +85,12 @@ class LegacyPenalty:
 
 
 def adapt_loss(loss: Any, owner: str) -> tuple[Loss, tuple[Regularizer, ...]]:
-    """A 0.2 loss and the regularisers that a 0.1 loss's ``penalty`` becomes."""
+    """A 0.2 loss and the regularisers that a 0.1 loss's ``penalty`` becomes (a loss half-migrated to
+    0.2 that still has ``penalty`` keeps it too, rather than training without it unawares)."""
     if not is_legacy_loss(loss):
+        if callable(getattr(loss, "penalty", None)):
+            deprecated(f"{owner}: the loss {type(loss).__name__} has a penalty() method; move it into a regulariser")
+            return loss, (LegacyPenalty(loss),)
         return loss, ()
     deprecated(
         f"{owner}: the loss {type(loss).__name__} has 0.1's generator_loss(fake_scores); "

@@ -77,6 +77,26 @@ def one_of(*choices: object) -> Any:
     return check
 
 
+#: the transformations of DiffAugment (Zhao et al. 2020), as its policy strings name them
+AUGMENTATIONS = ("color", "translation", "cutout")
+
+
+def _augment_policy(_: Any, attribute: attrs.Attribute, value: str) -> None:  # type: ignore[type-arg]
+    names = [name.strip() for name in value.split(",") if name.strip()]
+    unknown = [name for name in names if name not in AUGMENTATIONS]
+    if unknown:
+        raise ConfigError(
+            attribute.name,
+            f"must name transformations from {describe_choices(AUGMENTATIONS)}, separated by commas "
+            f"(empty: off), got {unknown[0]!r}",
+        )
+
+
+def _finite_non_negative(_: Any, attribute: attrs.Attribute, value: float) -> None:  # type: ignore[type-arg]
+    if not (value >= 0 and value != float("inf")):
+        raise ConfigError(attribute.name, f"must be a finite number >= 0, got {value!r}")
+
+
 def _metric_names(_: Any, attribute: attrs.Attribute, value: str) -> None:  # type: ignore[type-arg]
     names = [name.strip() for name in value.split(",")]
     if value.strip() and not all(names):
@@ -113,6 +133,27 @@ class TrainConfig:
     eval_every: int = attrs.field(default=0, validator=non_negative)
     eval_metrics: str = attrs.field(default="", validator=_metric_names)  # comma-separated, e.g. "fid,pr"
     eval_samples: int = attrs.field(default=2000, validator=positive)  # generated (and real) samples per evaluation
+
+    # --- the stabilisation toolkit: for every variant where it applies (docs/toolkit.md) ---------------
+    # an exponential moving average of the generator's weights, which sampling, evaluation and grids use
+    # (Karras et al. 2018, Yazici et al. 2019): a decay per step in (0, 1), or a half-life in images
+    # (>= 1; StyleGAN2 uses 10,000); 0: off
+    ema: float = attrs.field(default=0.0, validator=_finite_non_negative)
+    # gamma of the zero-centred gradient penalties on real (r1) and generated (r2) samples, gamma/2 E||grad D||^2
+    # (Mescheder et al. 2018; R3GAN, Huang et al. 2024, uses both); 0: off
+    r1: float = attrs.field(default=0.0, validator=_finite_non_negative)
+    r2: float = attrs.field(default=0.0, validator=_finite_non_negative)
+    # lazy regularisation: r1 and r2 on every k-th discriminator update, times k (Karras et al. 2020)
+    reg_every: int = attrs.field(default=1, validator=positive)
+    # spectral normalisation of every weight layer of the discriminator (Miyato et al. 2018)
+    spectral_norm: bool = False
+    # differentiable augmentation of every discriminator input, real and generated (Zhao et al. 2020):
+    # a policy such as "color,translation,cutout"; empty: off; images only
+    diffaugment: str = attrs.field(default="", validator=_augment_policy)
+
+    @property
+    def augmentations(self) -> tuple[str, ...]:
+        return tuple(name.strip() for name in self.diffaugment.split(",") if name.strip())
 
     @property
     def eval_metric_names(self) -> tuple[str, ...]:
@@ -286,19 +327,33 @@ def read_toml(path: Path, field: str = "--config") -> dict[str, Any]:
         raise ConfigError(field, f"{path} is not valid TOML ({error})") from None
 
 
+def _same_variant(named: object, name: str, qualified: str) -> bool:
+    """Whether a config file's ``variant`` (bare or ``PLUGIN:NAME``) names the variant being run."""
+    if not isinstance(named, str):
+        return False
+    return named == qualified if ":" in named and ":" in qualified else named.rpartition(":")[2] == name
+
+
 def resolve_config(
     variant: ConfigSource,
     *,
     file_data: Mapping[str, Any] | None = None,
     flags: Mapping[str, Any] | None = None,
     overrides: Iterable[str] = (),
+    qualified_name: str | None = None,
 ) -> RunConfig:
-    """Merge every source of settings, in precedence order, into a validated :class:`RunConfig`."""
+    """Merge every source of settings, in precedence order, into a validated :class:`RunConfig`.
+
+    ``qualified_name`` (``PLUGIN:NAME``, as the registry knows the variant) is what the configuration
+    records, so that a run directory names its variant unambiguously whatever is installed later;
+    without it, the variant's bare name.
+    """
+    recorded = qualified_name or variant.name
     sections: dict[str, dict[str, Any]] = {"train": dict(variant.train_defaults), "model": {}}
     if file_data:
-        named = file_data.get("variant", variant.name)
-        if named != variant.name:
-            raise ConfigError("variant", f"the config file is for {named!r}, not {variant.name!r}")
+        named = file_data.get("variant", recorded)
+        if not _same_variant(named, variant.name, recorded):
+            raise ConfigError("variant", f"the config file is for {named!r}, not {recorded!r}")
         for key, value in file_data.items():
             if key == "variant":
                 continue
@@ -318,7 +373,7 @@ def resolve_config(
         sections[section][name] = value
     train = structure_section("train", sections["train"], TrainConfig)
     model = structure_section("model", sections["model"], variant.config_cls)
-    return RunConfig(variant=variant.name, train=train, model=model)
+    return RunConfig(variant=recorded, train=train, model=model)
 
 
 def config_to_toml(config: RunConfig) -> str:

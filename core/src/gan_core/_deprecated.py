@@ -16,10 +16,37 @@ from typing import Any, Protocol
 from gan_core._compat import deprecated
 from gan_core._rundir import RunDir, read_jsonl
 
+#: where a name is public in 0.2, searched in this order
+_PUBLIC_HOMES = ("gan_core", "gan_core.data", "gan_core.losses", "gan_core.regularizers", "gan_core.testing")
+#: what replaces the 0.1 helpers that took a run directory's path
+_INSTEAD = {
+    "latest_checkpoint": "RunDir(run_dir).latest_checkpoint()",
+    "list_checkpoints": "RunDir(run_dir).checkpoints()",
+    "checkpoint_name": "RunDir(run_dir).checkpoint_path(step)",
+    "read_data_info": "RunDir(run_dir).read_data_info()",
+    "write_data_info": "RunDir(run_dir).write_data_info(info)",
+    "read_log": "RunDir(run_dir).read_log()",
+    "truncate_log": "RunDir(run_dir).truncate_log(step)",
+    "GENERATOR_FILE": "RunDir.weights_file(checkpoint, 'generator')",
+    "get_registry": "the registry you are given (args.registry, ctx.registry) or gan_core.create_registry()",
+    "save_translation_grid": "gan_core.save_samples(samples, info, path, inputs=..., input_info=...)",
+    "GanModels": "gan_core.Game: a builder returns a Game",
+    "Trainer": "gan_core.GanTrainer",
+}
 
-def forward(old: str, *homes: str, use: str = "gan_core") -> Callable[[str], Any]:
+
+def _advice(name: str) -> str:
+    if name in _INSTEAD:
+        return f"use {_INSTEAD[name]}"
+    for home in _PUBLIC_HOMES:
+        if name in getattr(importlib.import_module(home), "__all__", ()):
+            return f"import {name} from {home}"
+    return f"{name} is internal since 0.2 and may change without notice; use the plugin API"
+
+
+def forward(old: str, *homes: str) -> Callable[[str], Any]:
     """A module ``__getattr__`` for the 0.1 module ``old``: look ``name`` up in ``homes`` (and among the
-    0.1 helpers below), warn that ``old`` is deprecated and say to import it from ``use``."""
+    0.1 helpers below), warn that ``old`` is deprecated and say what replaces the name."""
 
     def __getattr__(name: str) -> Any:
         if name.startswith("__"):
@@ -27,7 +54,7 @@ def forward(old: str, *homes: str, use: str = "gan_core") -> Callable[[str], Any
         for home in (*homes, __name__):
             module = importlib.import_module(home)
             if hasattr(module, name):
-                deprecated(f"{old}.{name}: import {name} from {use} instead of {old}")
+                deprecated(f"{old}.{name}: {_advice(name)}")
                 return getattr(module, name)
         raise AttributeError(f"module {old!r} has no attribute {name!r}")
 

@@ -8,7 +8,7 @@ from the same pieces of :class:`StepContext` as the standard :func:`alternating_
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, Protocol
 
@@ -57,15 +57,24 @@ class StepContext:
     plain_backward: bool = False
     #: the extra data sets' streams (``LoadedData.extra``), by name
     streams: Mapping[str, BatchStream] = attrs.field(factory=dict)
+    #: discriminator updates made so far in the run (checkpoints keep it): lazy regularisers are due
+    #: on every k-th one, however many updates a step makes
+    d_updates: int = 0
+    #: applied to every discriminator input, real and generated, in both updates (``train.diffaugment``)
+    augment: Callable[[Tensor], Tensor] | None = None
     _discriminator_params: list[nn.Parameter] = attrs.field(init=False, factory=list)
-    _d_updates: int = attrs.field(init=False, default=0)  # discriminator updates made in this step
 
     def __attrs_post_init__(self) -> None:
         self._discriminator_params = list(self.discriminator_module.parameters())
 
+    def score(self, discriminator: nn.Module, x: Tensor, y: Tensor | None) -> Tensor:
+        """``discriminator(x, y)``, through the augmentation when there is one (a step that scores
+        samples itself should score them through here, as the standard pieces do)."""
+        return discriminator(x if self.augment is None else self.augment(x), y)
+
     def begin(self, step: int) -> None:
         """Start generator update ``step`` (the trainer calls it before each step)."""
-        self.step, self._d_updates = step, 0
+        self.step = step
 
     @property
     def device(self) -> torch.device:
@@ -135,7 +144,7 @@ class StepContext:
         """
         D = self.discriminator
         with self.autocast():
-            d_loss = self.loss.discriminator_loss(D(real, y), D(fake.detach(), y))
+            d_loss = self.loss.discriminator_loss(self.score(D, real, y), self.score(D, fake.detach(), y))
         penalty = self._penalty(real, fake.detach(), y)
         total = d_loss if penalty is None else d_loss + penalty
         self.d_optimizer.zero_grad(set_to_none=True)
@@ -143,17 +152,17 @@ class StepContext:
         self.d_optimizer.step()
         for regularizer in self.regularizers:
             regularizer.after_step(self.discriminator_module)
-        self._d_updates += 1
+        self.d_updates += 1
         return d_loss.detach(), (None if penalty is None else penalty.detach())
 
     def _penalty(self, real: Tensor, fake: Tensor, y: Tensor | None) -> Tensor | None:
         """The sum of the penalties due now; a lazy one (``every = k``) counts k times when it is due."""
-        index = self.step * self.d_steps + self._d_updates
         total: Tensor | None = None
+        scored = self.discriminator if self.augment is None else _Augmented(self.discriminator, self.augment)
         for regularizer in self.regularizers:
-            if index % regularizer.every:
+            if self.d_updates % regularizer.every:
                 continue
-            term = regularizer.penalty(self.discriminator, real, fake, y)
+            term = regularizer.penalty(scored, real, fake, y)
             if term is None:
                 continue
             if regularizer.every > 1:
@@ -175,12 +184,25 @@ class StepContext:
                 if self.loss.relativistic:
                     if real is None:
                         raise TypeError("a relativistic loss compares real and fake scores: pass real=")
-                    real_scores = D(real, y)
-                g_loss = self.loss.generator_loss(real_scores, D(fake, y))
+                    real_scores = self.score(D, real, y)
+                g_loss = self.loss.generator_loss(real_scores, self.score(D, fake, y))
             self.g_optimizer.zero_grad(set_to_none=True)
             self.backward(g_loss)
             self.g_optimizer.step()
         return g_loss.detach()
+
+
+class _Augmented(nn.Module):
+    """A discriminator that sees its inputs through the augmentation: what penalties differentiate, so
+    that R1's gradient is taken with respect to the image before it is augmented (as StyleGAN2-ADA)."""
+
+    def __init__(self, discriminator: nn.Module, augment: Callable[[Tensor], Tensor]) -> None:
+        super().__init__()
+        self.discriminator = discriminator
+        self.augment = augment
+
+    def forward(self, x: Tensor, y: Tensor | None = None) -> Tensor:
+        return self.discriminator(self.augment(x), y)
 
 
 @contextmanager

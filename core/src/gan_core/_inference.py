@@ -7,7 +7,7 @@ and restoration of the module's mode.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import torch
 from torch import Tensor, nn
@@ -39,27 +39,31 @@ def _device_of(module: nn.Module) -> torch.device | None:
     return parameter.device if parameter is not None else None
 
 
-@torch.no_grad()
-def batched_forward(module: nn.Module, x: Tensor, y: Tensor | None = None, batch_size: int = 512) -> Tensor:
-    """``module(x, y)`` in eval mode, in chunks of ``batch_size``, as float32 on the CPU.
+def forward_batches(module: nn.Module, x: Tensor, y: Tensor | None = None, batch_size: int = 512) -> Iterator[Tensor]:
+    """``module(x, y)`` in eval mode and without gradients, one chunk of ``batch_size`` at a time, as
+    float32 on the module's device: for callers that must not hold every output at once (metrics).
 
     Each chunk moves to the module's device (a no-op where it already is); the module's previous
-    mode is restored afterwards, even on error.
+    mode is restored when the iteration ends, even on error.
     """
     was_training = module.training
     module.eval()
     device = _device_of(module) or x.device
     try:
-        chunks = []
         for start in range(0, len(x), batch_size):
             chunk = x[start : start + batch_size].to(device)
-            if y is None:
-                chunks.append(module(chunk).float().cpu())
-            else:
-                chunks.append(module(chunk, y[start : start + batch_size].to(device)).float().cpu())
-        return torch.cat(chunks)
+            with torch.no_grad():
+                if y is None:
+                    yield module(chunk).float()
+                else:
+                    yield module(chunk, y[start : start + batch_size].to(device)).float()
     finally:
         module.train(was_training)
+
+
+def batched_forward(module: nn.Module, x: Tensor, y: Tensor | None = None, batch_size: int = 512) -> Tensor:
+    """Every output of :func:`forward_batches`, on the CPU, in one tensor."""
+    return torch.cat([out.cpu() for out in forward_batches(module, x, y, batch_size)])
 
 
 def generate(generator: nn.Module, x: Tensor, labels: Tensor | None = None, batch_size: int = 512) -> Tensor:

@@ -112,8 +112,9 @@ class MetricSpec:
 
     ``real`` and ``fake`` are CPU tensors of samples in the data's value range. The trainer's
     evaluation (``train.eval_metrics``) passes the options ``real_labels``, ``fake_labels`` (tensors
-    or ``None``), ``num_classes`` and ``dataset`` (the data set's name); ``compute`` must accept and
-    ignore options it does not know, so that the core can add more.
+    or ``None``), ``num_classes``, ``dataset`` (the data set's name) and ``registry`` (to find other
+    plugins' feature extractors); ``compute`` must accept and ignore options it does not know, so that
+    the core can add more.
     """
 
     name: str

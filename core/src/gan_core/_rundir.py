@@ -13,8 +13,9 @@
         ├── generator.safetensors
         └── discriminator.safetensors
 
-Every file the library rewrites is replaced atomically, so a kill at any moment leaves the old
-version or the new one.
+The files a run is resumed and read from (``config.toml``, ``data.json``, ``log.jsonl`` when it is
+cut back, ``metrics.json``, checkpoints) are replaced atomically, so a kill at any moment leaves the
+old version or the new one; pictures (sample grids, the loss plot) are simply written again.
 """
 
 from __future__ import annotations
@@ -33,14 +34,17 @@ from gan_core._files import atomic_write_text
 from gan_core._inputs import InputSampler, Noise
 from gan_core._records import DataInfo
 from gan_core._registry import Registry
+from gan_core._toolkit import make_game
 from gan_core._variant import Variant
 from gan_core.errors import ConfigError, RunDirectoryError
 
-Role = Literal["generator", "discriminator"]
-ROLES: tuple[Role, ...] = ("generator", "discriminator")
+#: the networks a checkpoint holds by name: the generator, the discriminator, and the generator's moving
+#: average when ``train.ema`` keeps one
+Role = Literal["generator", "discriminator", "generator_ema"]
+ROLES: tuple[Role, ...] = ("generator", "discriminator", "generator_ema")
 _CHECKPOINT_PREFIX = "step_"
 #: Accelerate's file for the i-th prepared model; gan-core 0.1 checkpoints name the networks only so
-_ACCELERATE_MODEL_FILES: Mapping[Role, str] = {"generator": "model.safetensors", "discriminator": "model_1.safetensors"}
+_ACCELERATE_MODEL_FILES: Mapping[str, str] = {"generator": "model.safetensors", "discriminator": "model_1.safetensors"}
 
 
 class JsonlLog:
@@ -140,10 +144,11 @@ class RunDir:
         return name
 
     def load_config(self, registry: Registry) -> tuple[Variant, RunConfig]:
-        """The run's variant (from the registry) and its resolved configuration."""
+        """The run's variant (from the registry, by the name ``config.toml`` records) and its configuration."""
         data = self.read_config_data()
-        variant = registry.variant(self.variant_name())
-        return variant, resolve_config(variant, file_data=data)
+        qualified = registry.variants.qualify(self.variant_name())
+        variant = registry.variants[qualified]
+        return variant, resolve_config(variant, file_data=data, qualified_name=qualified)
 
     def write_data_info(self, info: DataInfo) -> None:
         atomic_write_text(self.path / self.DATA_INFO, json.dumps(attrs.asdict(info)))
@@ -218,9 +223,10 @@ class RunDir:
         """One network's weights in a checkpoint, to read (a gan-core 0.1 checkpoint has no discriminator
         file of its own: Accelerate's file for it then)."""
         named = checkpoint / RunDir.weights_name(role)
-        if named.exists() or not (checkpoint / _ACCELERATE_MODEL_FILES[role]).exists():
+        fallback = _ACCELERATE_MODEL_FILES.get(role)
+        if named.exists() or fallback is None or not (checkpoint / fallback).exists():
             return named
-        return checkpoint / _ACCELERATE_MODEL_FILES[role]
+        return checkpoint / fallback
 
 
 def _data_info(data: dict[str, Any]) -> DataInfo:
@@ -238,7 +244,9 @@ class TrainedRun:
     """A run directory's networks, loaded from one checkpoint and set to eval mode.
 
     ``discriminator`` is ``None`` unless it was asked for (:func:`load_discriminator`);
-    ``inputs`` is what the generator reads (:meth:`InputSampler.fixed` draws from it).
+    ``inputs`` is what the generator reads (:meth:`InputSampler.fixed` draws from it). ``averaged``
+    says whether ``generator`` holds the moving average of the weights (``train.ema``) rather than the
+    live generator's.
     """
 
     variant: Variant
@@ -249,6 +257,7 @@ class TrainedRun:
     inputs: InputSampler
     discriminator: nn.Module | None = None
     run_dir: RunDir | None = None
+    averaged: bool = False
 
     @property
     def latent_dim(self) -> int:
@@ -262,8 +271,13 @@ def load_run(
     *,
     discriminator: bool = False,
     checkpoint: Path | None = None,
+    average: bool = True,
 ) -> TrainedRun:
-    """Rebuild the run's game from its saved config and load a checkpoint's weights (default: the latest)."""
+    """Rebuild the run's game from its saved config and load a checkpoint's weights (default: the latest).
+
+    The generator is the moving average of its weights when the run kept one (``train.ema``) and
+    ``average`` is true; the live generator otherwise.
+    """
     run = run_dir if isinstance(run_dir, RunDir) else RunDir(Path(run_dir))
     if not run.config_file.exists():
         raise RunDirectoryError(f"RUN_DIR: {run.path} is not a run directory written by 'gan train'")
@@ -272,14 +286,17 @@ def load_run(
     checkpoint = checkpoint or run.latest_checkpoint()
     if checkpoint is None:
         raise RunDirectoryError(f"RUN_DIR: {run.path} has no checkpoint yet")
-    game = variant.build_game(config.model, info, registry)
-    load_model(game.generator, str(RunDir.weights_file(checkpoint, "generator")))
+    game = make_game(variant, config, info, registry, resolve_loss=False)
+    averaged = average and RunDir.weights_file(checkpoint, "generator_ema").exists()
+    load_model(game.generator, str(RunDir.weights_file(checkpoint, "generator_ema" if averaged else "generator")))
     game.generator.eval()
     loaded_discriminator = None
     if discriminator:
         load_model(game.discriminator, str(RunDir.weights_file(checkpoint, "discriminator")))
         loaded_discriminator = game.discriminator.eval()
-    return TrainedRun(variant, config, info, game.generator, checkpoint, game.inputs, loaded_discriminator, run)
+    return TrainedRun(
+        variant, config, info, game.generator, checkpoint, game.inputs, loaded_discriminator, run, averaged
+    )
 
 
 def load_generator(run_dir: Path | str | RunDir, registry: Registry) -> TrainedRun:

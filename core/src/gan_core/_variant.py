@@ -133,9 +133,13 @@ class Variant:
             return self.load_data(config, options, datasets)
         return datasets.dataset(config.train.dataset).load(options)
 
-    def build_game(self, config: Any, info: DataInfo, losses: LossCatalog | None = None) -> Game:
+    def build_game(
+        self, config: Any, info: DataInfo, losses: LossCatalog | None = None, *, resolve_loss: bool = True
+    ) -> Game:
         """The builder's game, with a loss named by a string looked up in ``losses`` (the registry).
 
+        ``resolve_loss=False`` leaves a named loss as its name: loading a run's networks to sample
+        from them needs no loss, and must not fail because the loss's plugin is gone.
         A 0.1 builder's :class:`GanModels` is adapted, with a warning that says what to change.
         """
         made = self.build(config, info)
@@ -156,7 +160,15 @@ class Variant:
         if self.conditional and isinstance(inputs, Noise) and inputs.num_classes is None:
             # the variant declares itself conditional: its generator reads the data set's labels
             inputs = attrs.evolve(inputs, num_classes=info.num_classes)
-        return attrs.evolve(made, inputs=inputs, **_resolved_loss(made, losses, self.name))
+        if not self.conditional and isinstance(inputs, Noise) and inputs.num_classes is not None:
+            raise TypeError(
+                f"variant {self.name!r}: its generator reads labels (Noise(num_classes=...)), "
+                "so the variant must declare conditional=True (training passes labels only then)"
+            )
+        made = attrs.evolve(made, inputs=inputs)
+        if not resolve_loss and isinstance(made.loss, str):
+            return made
+        return attrs.evolve(made, **_resolved_loss(made, losses, self.name))
 
 
 def _resolved_loss(game: Game, losses: LossCatalog | None, owner: str) -> dict[str, Any]:

@@ -7,6 +7,8 @@ Karras et al. 2020, "Analyzing and Improving the Image Quality of StyleGAN", sec
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 import torch
 from einops import rearrange
@@ -47,16 +49,63 @@ def gradient_penalty(
     return weight * ((norms - 1) ** 2).mean()
 
 
+def _every(_: Any, attribute: attrs.Attribute, value: int) -> None:  # type: ignore[type-arg]
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{attribute.name} must be a whole number of discriminator updates >= 1, got {value!r}")
+
+
 @attrs.frozen
 class GradientPenalty:
     """WGAN-GP's penalty on interpolates between real and fake samples (Gulrajani et al. 2017)."""
 
     weight: float = 10.0  # lambda; "we use lambda = 10 in all experiments" (sec. 4)
-    every: int = 1
+    every: int = attrs.field(default=1, validator=_every)
     name: str = "gp"
 
     def penalty(self, discriminator: nn.Module, real: Tensor, fake: Tensor, y: Tensor | None) -> Tensor:
         return gradient_penalty(discriminator, real, fake, y, self.weight)
+
+    def after_step(self, discriminator: nn.Module) -> None:
+        return None
+
+
+def zero_centred_penalty(discriminator: nn.Module, x: Tensor, y: Tensor | None = None) -> Tensor:
+    """``E[||grad_x D(x)||^2]``, per sample over all of its coordinates, differentiable in D's weights:
+    the gradient is pushed toward zero (not one, as WGAN-GP's) on the samples themselves, which makes the
+    game locally convergent (Mescheder et al. 2018, "Which Training Methods for GANs do actually
+    Converge?", Theorem 4.1)."""
+    x = x.detach().requires_grad_(True)
+    scores = discriminator(x, y)
+    (grad,) = torch.autograd.grad(scores.sum(), x, create_graph=True)
+    return rearrange(grad, "b ... -> b (...)").square().sum(dim=1).mean()
+
+
+@attrs.frozen
+class R1:
+    """``gamma / 2 * E_real[||grad D(x)||^2]``: Mescheder et al. 2018, eq. 9, on real samples."""
+
+    gamma: float = 1.0
+    every: int = attrs.field(default=1, validator=_every)
+    name: str = "r1"
+
+    def penalty(self, discriminator: nn.Module, real: Tensor, fake: Tensor, y: Tensor | None) -> Tensor:
+        return self.gamma / 2 * zero_centred_penalty(discriminator, real, y)
+
+    def after_step(self, discriminator: nn.Module) -> None:
+        return None
+
+
+@attrs.frozen
+class R2:
+    """``gamma / 2 * E_fake[||grad D(x)||^2]``: the same penalty on generated samples (Mescheder et al.
+    2018, eq. 10), which R3GAN applies beside R1 (Huang et al. 2024, eq. 4)."""
+
+    gamma: float = 1.0
+    every: int = attrs.field(default=1, validator=_every)
+    name: str = "r2"
+
+    def penalty(self, discriminator: nn.Module, real: Tensor, fake: Tensor, y: Tensor | None) -> Tensor:
+        return self.gamma / 2 * zero_centred_penalty(discriminator, fake, y)
 
     def after_step(self, discriminator: nn.Module) -> None:
         return None
@@ -76,7 +125,7 @@ class WeightClipping:
     (Arjovsky et al. 2017, Algorithm 1, c = 0.01); it adds no penalty term."""
 
     clip: float = 0.01
-    every: int = 1
+    every: int = attrs.field(default=1, validator=_every)
     name: str = "clip"
 
     def penalty(self, discriminator: nn.Module, real: Tensor, fake: Tensor, y: Tensor | None) -> None:
@@ -87,10 +136,13 @@ class WeightClipping:
 
 
 __all__ = [
+    "R1",
+    "R2",
     "GradientPenalty",
     "WeightClipping",
     "clip_weights_",
     "gradient_penalty",
     "interpolates",
     "interpolation_weights",
+    "zero_centred_penalty",
 ]

@@ -14,6 +14,7 @@ because the person reading it wrote the plugin, not the core::
         config_overrides = {"g_hidden": [32]} # optional: shrink the model so the checks are fast
         bad_config = {"lr": [-1.0]}           # optional: more values the config must reject
         source_shape = None                   # translation variants: one source sample's shape
+        source_name = "source"                # ... and the extra data set's name they read it from
         plugins = ()                          # plugin modules whose losses the variant names
 
 The checks train on :func:`synthetic_data` (never on a real data set) with :func:`tiny_run_config`
@@ -51,7 +52,7 @@ from gan_core._plugins import ONLY_ENV, STRICT_ENV, create_registry
 from gan_core._protocols import Discriminator, Generator, Loss
 from gan_core._records import DataInfo, DataKind, LoadedData
 from gan_core._registry import Registry
-from gan_core._rundir import load_generator
+from gan_core._rundir import load_generator, load_run
 from gan_core._training.trainer import GanTrainer, TrainResult
 from gan_core._variant import Variant
 from gan_core.data.memory import InMemoryDataset
@@ -351,13 +352,17 @@ def check_config_class(variant: Variant) -> None:
 _Model = dict[str, Any]
 
 
+#: the image shape every image variant is also checked on, when the kit's own shape is not an image
+DEFAULT_IMAGE_SHAPE = (3, 32, 32)
+
+
 def _other_shapes(variant: Variant, data_shape: Sequence[int]) -> list[tuple[int, ...]]:
-    """Besides ``data_shape``, the three-channel images of the same size (for image variants), so that
-    a builder that ignores the channel count fails."""
+    """Besides ``data_shape``, three-channel images (of the same size, or 32x32 when ``data_shape`` is
+    points) for a variant that accepts images, so that a builder that ignores the channel count fails."""
     shape = tuple(int(size) for size in data_shape)
-    if len(shape) == 3 and shape[0] != 3 and "image" in variant.data_kinds:
-        return [(3, *shape[1:])]
-    return []
+    if "image" not in variant.data_kinds or (len(shape) == 3 and shape[0] == 3):
+        return []
+    return [(3, *shape[1:])] if len(shape) == 3 else [DEFAULT_IMAGE_SHAPE]
 
 
 def check_models(
@@ -368,6 +373,7 @@ def check_models(
     config_overrides: Mapping[str, Any] | None = None,
     source_shape: Sequence[int] | None = None,
     plugins: Sequence[object] = (),
+    source_name: str = "source",
 ) -> None:
     """(b) The builder's game satisfies the protocols, and the networks agree with the data: ``G`` maps
     its inputs to ``(n, *data_shape)`` inside ``DataInfo.value_range``, ``D(x[, y])`` is ``(n,)`` in
@@ -375,7 +381,7 @@ def check_models(
     images too."""
     registry = kit_registry(variant, plugins)
     for shape in [tuple(data_shape), *_other_shapes(variant, data_shape)]:
-        data = _data_for(variant, shape, num_classes, source_shape)
+        data = _data_for(variant, shape, num_classes, source_shape, source_name)
         _check_game(variant, data, registry, config_overrides)
 
 
@@ -412,9 +418,9 @@ def _check_game(
 
 
 def _check_generator(variant: Variant, game: Game, data: LoadedData) -> Tensor:
-    """``G`` on fixed inputs: the data's shape, finite; for images, inside ``DataInfo.value_range``, also
+    """``G`` on fixed inputs: the data's shape, finite, inside ``DataInfo.value_range``; for images also
     on noise ten times as large, which saturates an output squashed into the wrong range. (Points have
-    unbounded tails, so a point generator may be linear: their value range is a scale, not a bound.)"""
+    unbounded tails, so a point generator may be linear: only its first outputs must be in range.)"""
     info = data.info
     drawn = _drawn(game.inputs, _BATCH, 0, data)
     fake = game.generator(drawn.x, drawn.y)
@@ -428,10 +434,9 @@ def _check_generator(variant: Variant, game: Game, data: LoadedData) -> Tensor:
         )
     if not bool(torch.isfinite(fake).all()):
         raise _fail(variant, "the generator's output is not finite at initialisation")
-    if info.kind != "image":
-        return fake
     low, high = info.value_range
-    probes = [fake] + ([game.generator(drawn.x * 10, drawn.y)] if isinstance(game.inputs, Noise) else [])
+    saturating = info.kind == "image" and isinstance(game.inputs, Noise)
+    probes = [fake] + ([game.generator(drawn.x * 10, drawn.y)] if saturating else [])
     for out in probes:
         outside = out.detach()[(out < low - 1e-5) | (out > high + 1e-5)]
         if outside.numel():
@@ -501,10 +506,11 @@ def check_training_step(
     config_overrides: Mapping[str, Any] | None = None,
     source_shape: Sequence[int] | None = None,
     plugins: Sequence[object] = (),
+    source_name: str = "source",
 ) -> None:
     """(c) One step through :class:`~gan_core.GanTrainer` (the game's step, the core's alternating one
     by default) logs finite losses and changes the weights of both networks."""
-    data = _data_for(variant, data_shape, num_classes, source_shape)
+    data = _data_for(variant, data_shape, num_classes, source_shape, source_name)
     config = tiny_run_config(variant, **{**dict(config_overrides or {}), "train.steps": 1})
     recording, built = _recording(variant)
     result = _fit(recording, config, Path(tmp_path) / "one-step", data, kit_registry(variant, plugins))
@@ -537,10 +543,11 @@ def check_checkpoint_resume(
     config_overrides: Mapping[str, Any] | None = None,
     source_shape: Sequence[int] | None = None,
     plugins: Sequence[object] = (),
+    source_name: str = "source",
 ) -> None:
     """(d) Two steps straight and one step plus ``resume`` to two give bit-identical generator and
     discriminator state dicts: the checkpoint holds everything the step depends on."""
-    data = _data_for(variant, data_shape, num_classes, source_shape)
+    data = _data_for(variant, data_shape, num_classes, source_shape, source_name)
     registry = kit_registry(variant, plugins)
     overrides = dict(config_overrides or {})
     two = tiny_run_config(variant, **{**overrides, "train.steps": 2})
@@ -572,18 +579,20 @@ def check_sampling(
     config_overrides: Mapping[str, Any] | None = None,
     source_shape: Sequence[int] | None = None,
     plugins: Sequence[object] = (),
+    source_name: str = "source",
 ) -> None:
     """(e) A run directory's generator, loaded with :func:`gan_core.load_generator`, holds the trained
     weights and samples deterministically under a seed (its inputs drawn by the game's sampler),
     differently across seeds."""
-    data = _data_for(variant, data_shape, num_classes, source_shape)
+    data = _data_for(variant, data_shape, num_classes, source_shape, source_name)
     config = tiny_run_config(variant, **{**dict(config_overrides or {}), "train.steps": 1})
     recording, built = _recording(variant)
     run_dir = Path(tmp_path) / "run"
     registry = kit_registry(variant, plugins)
     _fit(recording, config, run_dir, data, registry)
-    runs = [load_generator(run_dir, registry) for _ in range(2)]
-    problems = _state_differences(_snapshot(built[-1].game.generator), _snapshot(runs[0].generator))
+    runs = [load_generator(run_dir, registry) for _ in range(2)]  # the weights' average, if the run keeps one
+    live = load_run(run_dir, registry, average=False)
+    problems = _state_differences(_snapshot(built[-1].game.generator), _snapshot(live.generator))
     if problems:
         raise _fail(
             variant, f"the generator loaded from the run directory is not the trained one: {'; '.join(problems[:3])}"
@@ -638,6 +647,7 @@ def check_variant(
     bad_config: Mapping[str, Sequence[Any]] | None = None,
     source_shape: Sequence[int] | None = None,
     plugins: Sequence[object] = (),
+    source_name: str = "source",
 ) -> None:
     """Run every check, in order (config, models, training step, resume, sampling, bad values),
     each in its own subdirectory of ``tmp_path``; the first failure raises :class:`AssertionError`."""
@@ -647,6 +657,7 @@ def check_variant(
         "config_overrides": config_overrides,
         "source_shape": source_shape,
         "plugins": plugins,
+        "source_name": source_name,
     }
     root = Path(tmp_path)
     check_config_class(variant)
@@ -676,6 +687,8 @@ class VariantConformance:
     source_shape: ClassVar[tuple[int, ...] | None] = None
     #: plugin modules whose registered losses the variant's game names (the core's are always there)
     plugins: ClassVar[Sequence[object]] = ()
+    #: for translation variants: the name of the extra data set their ``SourceSamples`` read
+    source_name: ClassVar[str] = "source"
 
     def _variant(self) -> Variant:
         variant = getattr(type(self), "variant", None)
@@ -692,6 +705,7 @@ class VariantConformance:
             "config_overrides": self.config_overrides,
             "source_shape": self.source_shape,
             "plugins": tuple(self.plugins),
+            "source_name": self.source_name,
         }
 
     def test_config_class(self) -> None:

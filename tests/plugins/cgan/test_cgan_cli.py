@@ -142,10 +142,11 @@ def test_an_unknown_loss_is_one_line_and_exit_code_2(
     tmp_path: Path, cli: Callable[..., int], capsys: pytest.CaptureFixture[str]
 ) -> None:
     """``model.loss`` names any registered loss; one nobody registered is refused when the game is built."""
-    assert cli("train", "cgan", "--steps", 1, "--out", tmp_path / "r", *TINY, "--set", "loss=hinge") == 2
+    assert cli("train", "cgan", "--steps", 1, "--out", tmp_path / "r", *TINY, "--set", "loss=hnge") == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1
-    assert err == "gan train: error: model.loss: unknown loss 'hinge'; available: minimax, non-saturating"
+    available = "hinge, least-squares, minimax, non-saturating, rpgan"
+    assert err == f"gan train: error: model.loss: unknown loss 'hnge'; available: {available}"
     assert not (tmp_path / "r").exists()
 
 

@@ -32,7 +32,7 @@ def test_train_then_sample_at_a_resized_resolution(tmp_path: Path, registry: Reg
         (["--dataset", "ring8"], "train.dataset"),  # points: dcgan is an image variant
         (["--set", "image_size=30"], "train.image_size"),  # 30 is not 4..7 times a power of two
         (["--set", "norm=instance"], "model.norm"),
-        (["--set", "loss=hinge"], "model.loss"),  # no such registered loss: refused when the game is built
+        (["--set", "loss=hnge"], "model.loss"),  # no such registered loss: refused when the game is built
     ],
 )
 def test_user_errors_are_one_line_with_exit_code_2(

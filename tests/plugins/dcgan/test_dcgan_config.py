@@ -48,13 +48,16 @@ def test_closed_choices_name_the_allowed_values(field: str, value: str, allowed:
 def test_the_loss_is_any_registered_one_looked_up_when_the_game_is_built(registry: Registry) -> None:
     """``model.loss`` is an open choice (another plugin may register the loss), so the config takes
     any name and the builder passes it on; the registry refuses a name nobody registered."""
-    config = tiny_run_config(DCGAN, loss="hinge", g_width=4, d_width=4).model
-    assert config.loss == "hinge"
+    config = tiny_run_config(DCGAN, loss="hnge", g_width=4, d_width=4).model
+    assert config.loss == "hnge"
     images = DataInfo(shape=(1, 28, 28), kind="image")
-    assert DCGAN.build(config, images).loss == "hinge"
+    assert DCGAN.build(config, images).loss == "hnge"
     with pytest.raises(ConfigError) as caught:
         DCGAN.build_game(config, images, registry)
-    assert str(caught.value) == "model.loss: unknown loss 'hinge'; available: minimax, non-saturating"
+    assert (
+        str(caught.value)
+        == "model.loss: unknown loss 'hnge'; available: hinge, least-squares, minimax, non-saturating, rpgan"
+    )
 
 
 @pytest.mark.parametrize("field", ["g_width", "d_width", "latent_dim"])

@@ -43,7 +43,12 @@ def test_the_protocol_is_runtime_checkable() -> None:
     assert isinstance(_Recorder(), FeatureExtractor)
     assert isinstance(load_digits(), FeatureExtractor)
     assert not isinstance(object(), FeatureExtractor)
-    assert {spec.name for spec in FEATURE_EXTRACTORS} == {"inception-fid", "digits", "inception-fid-helper"}
+    assert {spec.name for spec in FEATURE_EXTRACTORS} == {
+        "inception-fid",
+        "digits",
+        "inception-fid-helper",
+        "stacked-digits",
+    }
 
 
 def test_value_range_channels_and_size() -> None:

@@ -43,10 +43,10 @@ def test_unknown_loss_from_the_command_line_is_one_line_and_exit_code_2(
 ) -> None:
     """``model.loss`` names any registered loss, so a misspelt one is caught when the game is built,
     still as one line that lists the losses this registry has, and before the run directory is made."""
-    argv = ["train", "vanilla", "--dataset", "ring8", "--out", str(tmp_path / "r"), "--set", "loss=hinge"]
+    argv = ["train", "vanilla", "--dataset", "ring8", "--out", str(tmp_path / "r"), "--set", "loss=margin"]
     assert main(argv, registry=registry) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1
-    assert err.startswith("gan train: error: model.loss: unknown loss 'hinge'; available: ")
+    assert err.startswith("gan train: error: model.loss: unknown loss 'margin'; available: ")
     assert "minimax" in err and "non-saturating" in err
     assert not (tmp_path / "r").exists()

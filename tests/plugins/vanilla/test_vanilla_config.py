@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from vanilla_helpers import HingeLoss, HingePlugin
+from vanilla_helpers import MarginLoss, MarginPlugin
 
 import gan_plugin_vanilla.plugin
 from gan_core import ConfigError, DataInfo, Noise, Registry, create_registry, resolve_config
@@ -21,7 +21,7 @@ def _reject(**model: object) -> ConfigError:
     return caught.value
 
 
-@pytest.mark.parametrize("name", ["minimax", "core:non-saturating", "hinge", "least-squares-example"])
+@pytest.mark.parametrize("name", ["minimax", "core:non-saturating", "margin", "least-squares-example"])
 def test_the_config_takes_any_loss_name(name: str) -> None:
     """Any plugin may register a loss for vanilla, so the config cannot hold a closed list: the name
     is looked up only when the game is built."""
@@ -30,20 +30,23 @@ def test_the_config_takes_any_loss_name(name: str) -> None:
 
 
 def test_an_unknown_loss_is_refused_when_the_game_is_built_naming_the_available_ones(registry: Registry) -> None:
-    config = tiny_run_config(VANILLA, loss="hinge", g_hidden=[4], d_hidden=[4]).model
+    config = tiny_run_config(VANILLA, loss="margin", g_hidden=[4], d_hidden=[4]).model
     with pytest.raises(ConfigError) as caught:
         VANILLA.build_game(config, POINTS, registry)
     assert caught.value.field == "model.loss"
-    assert str(caught.value) == "model.loss: unknown loss 'hinge'; available: minimax, non-saturating"
+    assert (
+        str(caught.value)
+        == "model.loss: unknown loss 'margin'; available: hinge, least-squares, minimax, non-saturating, rpgan"
+    )
 
 
-@pytest.mark.parametrize("name", ["hinge", "hinge-example:hinge"])
+@pytest.mark.parametrize("name", ["margin", "margin-example:margin"])
 def test_a_loss_another_plugin_registers_is_the_games_loss(name: str) -> None:
     registry = create_registry(
-        plugins={"vanilla": gan_plugin_vanilla.plugin, "hinge-example": HingePlugin()}, entry_points=False
+        plugins={"vanilla": gan_plugin_vanilla.plugin, "margin-example": MarginPlugin()}, entry_points=False
     )
     config = tiny_run_config(VANILLA, loss=name, g_hidden=[4], d_hidden=[4]).model
-    assert isinstance(VANILLA.build_game(config, POINTS, registry).loss, HingeLoss)
+    assert isinstance(VANILLA.build_game(config, POINTS, registry).loss, MarginLoss)
 
 
 @pytest.mark.parametrize("label", [0, 0.0, -0.5, 1.01])
@@ -117,11 +120,11 @@ def test_smoothing_with_a_loss_that_has_no_real_label_is_one_line() -> None:
     """Label smoothing is a setting of the BCE losses: asking for it with a loss that cannot take it is a
     configuration error naming the loss and the option, not a TypeError from deep inside the build."""
     registry = create_registry(
-        plugins={"vanilla": gan_plugin_vanilla.plugin, "hinge-example": HingePlugin()}, entry_points=False
+        plugins={"vanilla": gan_plugin_vanilla.plugin, "margin-example": MarginPlugin()}, entry_points=False
     )
-    config = tiny_run_config(VANILLA, loss="hinge", real_label=0.9, g_hidden=[4], d_hidden=[4]).model
+    config = tiny_run_config(VANILLA, loss="margin", real_label=0.9, g_hidden=[4], d_hidden=[4]).model
     with pytest.raises(ConfigError) as caught:
         VANILLA.build_game(config, POINTS, registry)
     assert caught.value.field == "model.loss"
-    assert str(caught.value).startswith("model.loss: the loss 'hinge' does not take real_label=0.9 (")
+    assert str(caught.value).startswith("model.loss: the loss 'margin' does not take real_label=0.9 (")
     assert "\n" not in str(caught.value)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-from vanilla_helpers import HingePlugin
+from vanilla_helpers import MarginPlugin
 
 from gan_core.testing import VariantConformance
 from gan_plugin_vanilla import VANILLA
@@ -60,6 +60,6 @@ class TestVanillaWithAnotherPluginsLossConformance(VariantConformance):
         "latent_dim": 4,
         "g_hidden": [16],
         "d_hidden": [16],
-        "loss": "hinge",
+        "loss": "margin",
     }
-    plugins: ClassVar[Sequence[object]] = (HingePlugin(),)
+    plugins: ClassVar[Sequence[object]] = (MarginPlugin(),)

@@ -14,7 +14,7 @@ import attrs
 import pytest
 import torch
 from torch import Tensor, nn
-from vanilla_helpers import HingePlugin
+from vanilla_helpers import MarginPlugin
 
 from gan_core import DataInfo, Game, Variant
 from gan_core.testing import (
@@ -117,9 +117,9 @@ def test_a_generator_output_outside_the_value_range_is_caught() -> None:
             return 2 * self.inner(z, y)
 
     variant = _broken("doubled", lambda game: attrs.evolve(game, generator=Doubled(game.generator)))
-    with pytest.raises(AssertionError, match=r"outside DataInfo.value_range \(-1.0, 1.0\)"):
-        check_models(variant, data_shape=(1, 4, 4), config_overrides=SMALL)
-    check_models(variant, data_shape=(2,), config_overrides=SMALL)  # points: a scale, not a bound
+    for shape in [(1, 4, 4), (2,)]:  # images also with saturating noise; points on the kit's noise alone
+        with pytest.raises(AssertionError, match=r"outside DataInfo.value_range \(-1.0, 1.0\)"):
+            check_models(variant, data_shape=shape, config_overrides=SMALL)
 
 
 def test_discriminator_scores_in_double_precision_are_caught() -> None:
@@ -134,10 +134,10 @@ def test_discriminator_scores_in_double_precision_are_caught() -> None:
 
 def test_a_loss_from_a_plugin_the_kit_was_not_given_is_caught() -> None:
     """The kit's registry holds the core's losses and those of ``plugins``, nothing else installed."""
-    overrides = {**SMALL, "loss": "hinge"}
-    with pytest.raises(AssertionError, match=r"raised ConfigError: model\.loss: unknown loss 'hinge'"):
+    overrides = {**SMALL, "loss": "margin"}
+    with pytest.raises(AssertionError, match=r"raised ConfigError: model\.loss: unknown loss 'margin'"):
         check_models(VANILLA, config_overrides=overrides)
-    check_models(VANILLA, config_overrides=overrides, plugins=[HingePlugin()])
+    check_models(VANILLA, config_overrides=overrides, plugins=[MarginPlugin()])
 
 
 def test_swapped_optimizers_are_caught() -> None:

@@ -138,3 +138,13 @@ def test_vanillas_loss_names_are_the_cores_losses() -> None:
     """The losses moved to ``gan_core.losses`` in 0.2; vanilla's module keeps its 0.1 names for the same objects."""
     for name in gan_plugin_vanilla.losses.__all__:
         assert getattr(gan_plugin_vanilla.losses, name) is getattr(gan_core.losses, name), name
+
+
+def test_the_0_1_loss_table_still_imports_with_a_warning() -> None:
+    """dcgan and cgan 0.1 (and third-party copies of them) read ``LOSS_CLASSES``; it works through 0.2."""
+    from gan_core import GanDeprecationWarning
+    from gan_core.losses import MinimaxLoss as CoreMinimax
+
+    with pytest.warns(GanDeprecationWarning, match="Game\\(loss=config.loss\\)"):
+        from gan_plugin_vanilla.losses import LOSS_CLASSES
+    assert LOSS_CLASSES["minimax"] is CoreMinimax

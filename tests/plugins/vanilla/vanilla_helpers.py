@@ -13,21 +13,21 @@ from gan_core import LossSpec, hookimpl
 
 
 @attrs.frozen
-class HingeLoss:
-    """Lim and Ye 2017's hinge loss: nothing vanilla or the core registers."""
+class MarginLoss:
+    """A margin loss of width 2 (the hinge loss with a wider margin): nothing vanilla or the core registers."""
 
     relativistic: ClassVar[bool] = False
 
     def discriminator_loss(self, real_scores: Tensor, fake_scores: Tensor) -> Tensor:
-        return relu(1 - real_scores).mean() + relu(1 + fake_scores).mean()
+        return relu(2 - real_scores).mean() + relu(2 + fake_scores).mean()
 
     def generator_loss(self, real_scores: Tensor | None, fake_scores: Tensor) -> Tensor:
         return -fake_scores.mean()
 
 
-class HingePlugin:
-    """A test plugin that registers the loss ``hinge`` (and nothing else)."""
+class MarginPlugin:
+    """A test plugin that registers the loss ``margin`` (and nothing else)."""
 
     @hookimpl
     def gan_register_losses(self, register: Callable[[LossSpec], None]) -> None:
-        register(LossSpec("hinge", HingeLoss, "max(0, 1 - D(x)) + max(0, 1 + D(G(z))) for D; -D(G(z)) for G"))
+        register(LossSpec("margin", MarginLoss, "max(0, 2 - D(x)) + max(0, 2 + D(G(z))) for D; -D(G(z)) for G"))

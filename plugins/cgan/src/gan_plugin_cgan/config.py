@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import attrs
 
-from gan_core import in_range, layer_sizes, one_of, positive
+from gan_core import in_range, layer_sizes, non_negative, one_of, positive
 from gan_core.backbones import NORMS
 from gan_plugin_cgan.conditioning import MODES
 
@@ -42,5 +42,7 @@ class CGANConfig:
     loss: str = "non-saturating"
     real_label: float = attrs.field(default=1.0, validator=in_range(0.0, 1.0, low_open=True))  # 0.9: smoothing
     lr: float = attrs.field(default=2e-4, validator=positive)  # Radford et al. 2016
+    # the discriminator's own learning rate (two time-scale updates, Heusel et al. 2017); 0: the same as lr
+    d_lr: float = attrs.field(default=0.0, validator=non_negative)
     beta1: float = attrs.field(default=0.5, validator=in_range(0.0, 1.0, high_open=True))  # Radford et al. 2016
     beta2: float = attrs.field(default=0.999, validator=in_range(0.0, 1.0, high_open=True))

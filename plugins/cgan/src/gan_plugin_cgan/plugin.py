@@ -93,8 +93,8 @@ def build_discriminator(config: CGANConfig, data: DataInfo) -> ConcatDiscriminat
     return ConcatDiscriminator(join, features, config.d_hidden[-1])
 
 
-def _adam(config: CGANConfig, module: nn.Module) -> torch.optim.Optimizer:
-    return torch.optim.Adam(module.parameters(), lr=config.lr, betas=(config.beta1, config.beta2))
+def _adam(config: CGANConfig, module: nn.Module, lr: float) -> torch.optim.Optimizer:
+    return torch.optim.Adam(module.parameters(), lr=lr, betas=(config.beta1, config.beta2))
 
 
 def build(config: CGANConfig, data: DataInfo) -> Game:
@@ -105,8 +105,8 @@ def build(config: CGANConfig, data: DataInfo) -> Game:
     return Game(
         generator=generator,
         discriminator=discriminator,
-        g_optimizer=_adam(config, generator),
-        d_optimizer=_adam(config, discriminator),
+        g_optimizer=_adam(config, generator, config.lr),
+        d_optimizer=_adam(config, discriminator, config.d_lr or config.lr),
         inputs=Noise(config.latent_dim, num_classes=data.num_classes),
         loss=config.loss,
         loss_options={"real_label": config.real_label} if config.real_label != 1.0 else {},

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import attrs
 
-from gan_core import in_range, one_of, positive
+from gan_core import in_range, non_negative, one_of, positive
 from gan_core.backbones import NORMS
 
 LATENT_DISTRIBUTIONS = ("uniform", "normal")
@@ -40,5 +40,7 @@ class DCGANConfig:
     # (any registered loss: `gan plugins` lists them; looked up when the run starts)
     loss: str = "non-saturating"
     lr: float = attrs.field(default=2e-4, validator=positive)  # sec. 4: "0.001 to be too high, using 0.0002"
+    # the discriminator's own learning rate (two time-scale updates, Heusel et al. 2017); 0: the same as lr
+    d_lr: float = attrs.field(default=0.0, validator=non_negative)
     beta1: float = attrs.field(default=0.5, validator=in_range(0.0, 1.0, high_open=True))  # sec. 4: 0.9 oscillated
     beta2: float = attrs.field(default=0.999, validator=in_range(0.0, 1.0, high_open=True))  # Adam's, unchanged

@@ -49,7 +49,7 @@ def build(config: DCGANConfig, data: DataInfo) -> Game:
         generator=generator,
         discriminator=discriminator,
         g_optimizer=torch.optim.Adam(generator.parameters(), lr=config.lr, betas=betas),
-        d_optimizer=torch.optim.Adam(discriminator.parameters(), lr=config.lr, betas=betas),
+        d_optimizer=torch.optim.Adam(discriminator.parameters(), lr=config.d_lr or config.lr, betas=betas),
         inputs=Noise(config.latent_dim),
         loss=config.loss,
     )

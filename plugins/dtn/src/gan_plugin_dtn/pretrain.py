@@ -34,7 +34,8 @@ def default_weights_path(role: str, dataset: str) -> Path:
     """Where ``gan dtn-pretrain ROLE --dataset DATASET`` writes by default, and DTN looks by default."""
     if role not in ROLES:
         raise ConfigError("role", f"must be 'source' or 'target', got {role!r}")
-    return (WEIGHTS_DIR / f"{_FILE_PREFIX[role]}-{dataset}.safetensors").expanduser()
+    bare = dataset.rpartition(":")[2]  # "core:mnist-5k" and "mnist-5k" share a file, and no ':' in a file name
+    return (WEIGHTS_DIR / f"{_FILE_PREFIX[role]}-{bare}.safetensors").expanduser()
 
 
 @attrs.frozen(kw_only=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import attrs
 
-from gan_core import in_range, layer_sizes, one_of, positive
+from gan_core import in_range, layer_sizes, non_negative, one_of, positive
 
 OPTIMIZERS = ("adam", "sgd")
 
@@ -27,6 +27,8 @@ class VanillaConfig:
     )  # 0.9: one-sided smoothing
     optimizer: str = attrs.field(default="adam", validator=one_of(*OPTIMIZERS))
     lr: float = attrs.field(default=2e-4, validator=positive)
+    # the discriminator's own learning rate (two time-scale updates, Heusel et al. 2017); 0: the same as lr
+    d_lr: float = attrs.field(default=0.0, validator=non_negative)
     beta1: float = attrs.field(default=0.5, validator=in_range(0.0, 1.0, high_open=True))  # Radford et al. 2015
     beta2: float = attrs.field(default=0.999, validator=in_range(0.0, 1.0, high_open=True))
     momentum: float = attrs.field(default=0.5, validator=in_range(0.0, 1.0, high_open=True))  # SGD; paper's code: 0.5

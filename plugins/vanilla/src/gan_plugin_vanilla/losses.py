@@ -18,3 +18,20 @@ __all__ = [
     "minimax_generator_loss",
     "non_saturating_generator_loss",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """``LOSS_CLASSES``, 0.1's table that dcgan and cgan copied: kept with a warning through 0.2."""
+    if name != "LOSS_CLASSES":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import warnings
+
+    from gan_core import GanDeprecationWarning
+
+    warnings.warn(
+        "gan_plugin_vanilla.losses.LOSS_CLASSES is deprecated since 0.2 (removed in 0.3): name the loss in "
+        "the game, Game(loss=config.loss), and the registry looks it up",
+        GanDeprecationWarning,
+        stacklevel=2,
+    )
+    return {"minimax": MinimaxLoss, "non-saturating": NonSaturatingLoss}

@@ -11,10 +11,10 @@ from gan_plugin_vanilla.config import VanillaConfig
 from gan_plugin_vanilla.models import MLPDiscriminator, MLPGenerator
 
 
-def _optimizer(config: VanillaConfig, params: object) -> torch.optim.Optimizer:
+def _optimizer(config: VanillaConfig, params: object, lr: float) -> torch.optim.Optimizer:
     if config.optimizer == "sgd":
-        return torch.optim.SGD(params, lr=config.lr, momentum=config.momentum)  # type: ignore[arg-type]
-    return torch.optim.Adam(params, lr=config.lr, betas=(config.beta1, config.beta2))  # type: ignore[arg-type]
+        return torch.optim.SGD(params, lr=lr, momentum=config.momentum)  # type: ignore[arg-type]
+    return torch.optim.Adam(params, lr=lr, betas=(config.beta1, config.beta2))  # type: ignore[arg-type]
 
 
 def loss_options(config: VanillaConfig) -> dict[str, float]:
@@ -29,8 +29,8 @@ def build(config: VanillaConfig, data: DataInfo) -> Game:
     return Game(
         generator=generator,
         discriminator=discriminator,
-        g_optimizer=_optimizer(config, generator.parameters()),
-        d_optimizer=_optimizer(config, discriminator.parameters()),
+        g_optimizer=_optimizer(config, generator.parameters(), config.lr),
+        d_optimizer=_optimizer(config, discriminator.parameters(), config.d_lr or config.lr),
         inputs=Noise(config.latent_dim),
         loss=config.loss,
         loss_options=loss_options(config),

@@ -23,3 +23,10 @@ __all__ = [
     "resolve",
     "wgan_step",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """0.1 names kept through 0.2 with a warning (see :mod:`gan_plugin_wgan.losses`)."""
+    from gan_plugin_wgan import losses
+
+    return getattr(losses, name)

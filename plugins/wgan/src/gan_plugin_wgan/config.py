@@ -72,6 +72,8 @@ class WganConfig:
     critic_norm: str = attrs.field(default="auto", validator=one_of(*CRITIC_NORMS))
     optimizer: str = attrs.field(default="auto", validator=one_of(*OPTIMIZERS))  # auto: PAPER_OPTIMIZER
     lr: float | None = attrs.field(default=None, validator=_optional(positive))
+    # the critic's own learning rate (two time-scale updates, Heusel et al. 2017); None: the same as lr
+    d_lr: float | None = attrs.field(default=None, validator=_optional(positive))
     beta1: float | None = attrs.field(default=None, validator=_optional(in_range(0.0, 1.0, high_open=True)))
     beta2: float | None = attrs.field(default=None, validator=_optional(in_range(0.0, 1.0, high_open=True)))
 
@@ -105,6 +107,7 @@ class Resolved:
     lr: float
     betas: tuple[float, float]
     gp_weight: float
+    d_lr: float = 0.0  # the critic's rate (0: lr)
 
 
 def resolve(config: WganConfig, data: DataInfo) -> Resolved:
@@ -130,4 +133,4 @@ def resolve(config: WganConfig, data: DataInfo) -> Resolved:
     gp_weight = config.gp_weight
     if gp_weight is None:
         gp_weight = TOY_GP_WEIGHT if data.kind == "points" else PAPER_GP_WEIGHT
-    return Resolved(backbone, latent_dim, critic_norm, optimizer, lr, betas, gp_weight)
+    return Resolved(backbone, latent_dim, critic_norm, optimizer, lr, betas, gp_weight, config.d_lr or lr)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 import attrs
-from torch import Tensor
+from torch import Tensor, nn
 
 
 def critic_loss(real_scores: Tensor, fake_scores: Tensor) -> Tensor:
@@ -38,3 +38,56 @@ class WassersteinLoss:
 
     def generator_loss(self, real_scores: Tensor | None, fake_scores: Tensor) -> Tensor:
         return generator_loss(fake_scores)
+
+
+@attrs.frozen
+class _WassersteinGPLoss:
+    """gan-plugin-wgan 0.1's loss with the gradient penalty as a method; in 0.2 the penalty is the
+    regulariser :class:`gan_core.regularizers.GradientPenalty`, beside :class:`WassersteinLoss`."""
+
+    gp_weight: float = 10.0
+
+    def __attrs_post_init__(self) -> None:
+        import warnings
+
+        from gan_core import GanDeprecationWarning
+
+        warnings.warn(
+            "gan_plugin_wgan.WassersteinGPLoss is deprecated since 0.2 (removed in 0.3): use "
+            "Game(loss=WassersteinLoss(), regularizers=(gan_core.regularizers.GradientPenalty(weight),))",
+            GanDeprecationWarning,
+            stacklevel=3,
+        )
+
+    def discriminator_loss(self, real_scores: Tensor, fake_scores: Tensor) -> Tensor:
+        return critic_loss(real_scores, fake_scores)
+
+    def generator_loss(self, fake_scores: Tensor) -> Tensor:
+        return generator_loss(fake_scores)
+
+    def penalty(self, discriminator: nn.Module, real: Tensor, fake: Tensor, y: Tensor | None) -> Tensor:
+        from gan_core.regularizers import gradient_penalty
+
+        return gradient_penalty(discriminator, real, fake, y, self.gp_weight)
+
+
+_MOVED = {"gradient_penalty": "gan_core.regularizers", "clip_weights_": "gan_core.regularizers"}
+
+
+def __getattr__(name: str) -> object:
+    """0.1 names kept through 0.2 with a warning: ``WassersteinGPLoss`` and the penalty's functions."""
+    if name == "WassersteinGPLoss":
+        return _WassersteinGPLoss
+    if name not in _MOVED:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+    import warnings
+
+    from gan_core import GanDeprecationWarning
+
+    warnings.warn(
+        f"gan_plugin_wgan.{name} is deprecated since 0.2 (removed in 0.3): import it from {_MOVED[name]}",
+        GanDeprecationWarning,
+        stacklevel=2,
+    )
+    return getattr(importlib.import_module(_MOVED[name]), name)

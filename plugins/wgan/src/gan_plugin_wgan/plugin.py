@@ -38,12 +38,11 @@ def build(config: WganConfig, data: DataInfo) -> Game:
     constraint: Regularizer = (
         GradientPenalty(settings.gp_weight) if config.constraint == "gp" else WeightClipping(config.clip_value)
     )
-    make = settings.optimizer, settings.lr, settings.betas
     return Game(
         generator=generator,
         discriminator=critic,
-        g_optimizer=_optimizer(make[0], generator.parameters(), *make[1:]),
-        d_optimizer=_optimizer(make[0], critic.parameters(), *make[1:]),
+        g_optimizer=_optimizer(settings.optimizer, generator.parameters(), settings.lr, settings.betas),
+        d_optimizer=_optimizer(settings.optimizer, critic.parameters(), settings.d_lr, settings.betas),
         inputs=Noise(settings.latent_dim),
         loss=WassersteinLoss(),
         regularizers=(constraint,),

@@ -22,14 +22,13 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import attrs
 import torch
-from torch import Tensor
 
 from gan_core import (
     EVAL_PREFIX,
@@ -42,6 +41,7 @@ from gan_core import (
     checkpoint_step,
     create_registry,
     describe_choices,
+    forward_batches,
     load_generator,
     process_share,
     run_evaluators,
@@ -138,7 +138,7 @@ def _empty(extractor: FeatureExtractor) -> Extracted:
 def _data_options_id(config: RunConfig) -> str:
     train = config.train
     parts = [f"image_size={train.image_size}"]
-    if train.dataset == "image-folder":  # the folder is the data set
+    if train.dataset.rpartition(":")[2] == "image-folder":  # the folder is the data set (core:image-folder too)
         parts.append(f"data_root={Path(train.data_root).expanduser().resolve()}")
     return ",".join(parts)
 
@@ -152,16 +152,6 @@ def _versions(extractor: FeatureExtractor) -> dict[str, str]:
         except metadata.PackageNotFoundError:
             continue
     return found
-
-
-def _generated_batches(
-    run: TrainedRun, x: Tensor, labels: Tensor | None, batch_size: int, device: torch.device
-) -> Iterator[Tensor]:
-    """The generator's samples for inputs ``x`` (and labels), one batch at a time: only their features
-    are kept, so no more than a batch of samples is ever held."""
-    for start in range(0, len(x), batch_size):
-        y = labels[start : start + batch_size].to(device) if labels is not None else None
-        yield run.generator(x[start : start + batch_size].to(device), y).float()
 
 
 def _finish(record: dict[str, Any], run_dir: Path, started: float, *, write: bool) -> Path | None:
@@ -268,7 +258,7 @@ def evaluate_run(
     if device is None:
         device = _launched_state().device if processes.world > 1 or torch.cuda.is_available() else "cpu"
     device = torch.device(device)
-    name = choose_auto(run.data_info) if features == AUTO else features
+    name = choose_auto(run.data_info, run.config.train.dataset) if features == AUTO else features
     extractor = load_extractor(name, registry, device=device, weights=weights)
     names = names if names is not None else default_metrics(extractor)
     check_supported(names, extractor, conditional=run.variant.conditional)
@@ -306,10 +296,10 @@ def evaluate_run(
     drawn = run.inputs.fixed(n, seed, data)
     labels = drawn.y
     share = processes.share(n)
-    run.generator.to(device).eval()
-    with torch.no_grad():
-        batches = _generated_batches(
-            run, drawn.x[share], labels[share] if labels is not None else None, batch_size, device
+    run.generator.to(device)
+    with torch.no_grad():  # one batch of samples at a time: only their features are kept
+        batches = forward_batches(
+            run.generator, drawn.x[share], labels[share] if labels is not None else None, batch_size
         )
         part = (
             extract_features(extractor, batches, value_range=value_range, resize=resize)

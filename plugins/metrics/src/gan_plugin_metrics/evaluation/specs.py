@@ -1,7 +1,7 @@
 """The metrics as :class:`gan_core.MetricSpec` records, for ``train.eval_metrics`` during training.
 
 The core's evaluator calls ``spec.compute(real, fake, real_labels=..., fake_labels=...,
-num_classes=..., dataset=...)`` with CPU tensors of samples in the data's value range (images in
+num_classes=..., dataset=..., registry=...)`` with CPU tensors of samples in the data's value range (images in
 ``[-1, 1]``). Here the samples go through a feature extractor (``features``: ``"auto"`` picks
 ``digits`` for small grayscale images, ``inception-fid`` otherwise) and the metric is computed. The
 real samples are the same fixed subset at every evaluation, so their features are extracted once
@@ -32,6 +32,7 @@ _DESCRIPTIONS = {
     "dc": "density and coverage, k = 5 (Naeem et al. 2020)",
     "class-coverage": "classes the generated samples fall into, and KL of their histogram from the data's",
     "conditional-accuracy": "fraction of samples generated for class c that the classifier assigns to c",
+    "modes": "classes covered by at least one sample, and KL of their histogram from uniform (Stacked MNIST)",
 }
 
 _MEMO: OrderedDict[tuple[str, ...], Extracted] = OrderedDict()
@@ -98,7 +99,7 @@ def compute_metric(
     if real.dim() != 4:
         raise ValueError(f"metric {name!r} measures images; got samples of shape {tuple(real.shape[1:])}")
     info = DataInfo(shape=tuple(real.shape[1:]), kind="image", num_classes=num_classes)
-    chosen = choose_auto(info) if features == AUTO else features
+    chosen = choose_auto(info, dataset) if features == AUTO else features
     extractor = load_extractor(chosen, _extractors(registry), device=device or _default_device(), field="features")
     check_supported([name], extractor, conditional=fake_labels is not None, field="train.eval_metrics")
     real_x = _extract(extractor, real, value_range, resize, batch_size)

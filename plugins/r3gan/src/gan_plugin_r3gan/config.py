@@ -1,0 +1,42 @@
+"""The modern baseline's settings, each traced to R3GAN (Huang et al. 2024) or to a measurement here.
+
+R3GAN's CIFAR-10 model (its ``train.py`` presets) has four stages of 768 channels, two blocks each,
+groups of 16 channels (cardinality 96 at an expansion of 2), 64-d noise, Adam with beta1 = 0, a learning
+rate decaying from 2e-4 and gamma decaying from 0.05 for R1 and R2 alike. The defaults here keep the
+shape of that recipe at the size a two-core CPU trains in minutes (docs/results.md measures them).
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from gan_core import ConfigError, in_range, layer_sizes, non_negative, positive
+
+
+@attrs.frozen(kw_only=True)
+class R3GANConfig:
+    """Networks, penalty and optimiser. ``widths`` run from the small map to the image, one per stage;
+    the last is repeated when the image needs more stages."""
+
+    latent_dim: int = attrs.field(default=64, validator=positive)  # R3GAN's NoiseDimension
+    widths: tuple[int, ...] = attrs.field(default=(128, 128, 64), validator=layer_sizes)
+    blocks: int = attrs.field(default=1, validator=positive)  # residual blocks per stage (R3GAN: 2)
+    group_width: int = attrs.field(default=16, validator=positive)  # channels per group (R3GAN: 768*2/96)
+    expansion: int = attrs.field(default=2, validator=positive)  # inside each block (R3GAN: 2)
+    # the loss: R3GAN's relativistic pairing loss; any registered one may be tried
+    loss: str = "rpgan"
+    # gamma of R1 and R2 alike (R3GAN: 0.05 on CIFAR-10, 2 on FFHQ-64), applied every reg_every updates
+    gamma: float = attrs.field(default=0.1, validator=non_negative)
+    reg_every: int = attrs.field(default=1, validator=positive)
+    lr: float = attrs.field(default=2e-4, validator=positive)  # R3GAN's starting rate
+    d_lr: float = attrs.field(default=0.0, validator=non_negative)  # 0: the same as lr
+    beta1: float = attrs.field(default=0.0, validator=in_range(0.0, 1.0, high_open=True))  # R3GAN: 0
+    beta2: float = attrs.field(default=0.99, validator=in_range(0.0, 1.0, high_open=True))  # R3GAN: 0.9 -> 0.99
+
+    def __attrs_post_init__(self) -> None:
+        for width in self.widths:
+            if (width * self.expansion) % self.group_width:
+                raise ConfigError(
+                    "group_width",
+                    f"must divide every width times the expansion ({width} x {self.expansion}), got {self.group_width}",
+                )

@@ -1,0 +1,185 @@
+"""R3GAN's networks at small scale: normalisation-free residual stages with grouped convolutions.
+
+Huang, Gokaslan, Kuleshov and Tompkin (NeurIPS 2024), "The GAN is dead; long live the GAN! A Modern
+GAN Baseline", section 3 ("a roadmap to a new baseline") strip StyleGAN2 of its tricks and modernise
+the backbone after ResNeXt and ConvNeXt. What this module keeps of it:
+
+* every stage is a resampling layer and residual blocks ``1x1 conv -> bias, LeakyReLU(0.2) -> grouped
+  3x3 conv -> bias, LeakyReLU(0.2) -> 1x1 conv``, widened by an expansion factor inside the block;
+* no normalisation layer anywhere: instead fix-up initialisation (Zhang et al. 2019), the last layer
+  of each block starts at zero and the others' weights are scaled by ``L ** (-1 / (2m - 2))`` for
+  ``L`` blocks of ``m = 3`` layers, so the network starts as an identity map of its stem;
+* weights from ``N(0, gain^2 / fan_in)`` (He et al. 2015's MSR initialisation), with LeakyReLU's gain;
+* resampling by a fixed low-pass filter (``[1, 2, 1]``, applied as ``[1, 3, 3, 1]`` at stride 2)
+  with 1x1 convolutions where the width changes;
+* the generator's stem is a learned constant basis of the small map, scaled per channel by a linear
+  map of ``z``; the discriminator's head is a depthwise convolution over the small map and a linear
+  map to the score.
+
+Two departures, both for this library's conventions: the generator ends in ``tanh`` scaled to the
+data's value range (R3GAN's output is a plain 1x1 convolution), and the small map is 4 to 7 pixels
+(28-pixel digits start from 7x7), as the core's DCGAN stacks size themselves.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import torch
+from einops import rearrange
+from torch import Tensor, nn
+from torch.nn import functional as F
+
+from gan_core.backbones import ValueRange, conv_plan
+
+LEAKY_SLOPE = 0.2
+LEAKY_GAIN = math.sqrt(2 / (1 + LEAKY_SLOPE**2))  # He et al. 2015's gain for a leaky ReLU
+LAYERS_PER_BLOCK = 3
+RESAMPLING_FILTER = (1.0, 2.0, 1.0)
+
+
+def msr_init_(layer: nn.Conv2d | nn.Linear, gain: float = 1.0) -> nn.Module:
+    """Weights from ``N(0, gain^2 / fan_in)``, no bias: the networks add their biases before activations."""
+    fan_in = layer.weight.shape[1] * layer.weight[0][0].numel()
+    nn.init.normal_(layer.weight, 0.0, gain / math.sqrt(fan_in))
+    return layer
+
+
+def _conv(c_in: int, c_out: int, kernel: int, groups: int = 1, gain: float = 1.0) -> nn.Conv2d:
+    conv = nn.Conv2d(c_in, c_out, kernel, padding=(kernel - 1) // 2, groups=groups, bias=False)
+    return msr_init_(conv, gain)  # type: ignore[return-value]
+
+
+class BiasedActivation(nn.Module):
+    """``leaky_relu(x + b)``, one bias per channel."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.bias = nn.Parameter(torch.zeros(channels))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.leaky_relu(x + self.bias.view(1, -1, 1, 1), LEAKY_SLOPE)
+
+
+class ResidualBlock(nn.Module):
+    """``x + conv1x1(act(grouped conv3x3(act(conv1x1(x)))))``, the last convolution starting at zero."""
+
+    def __init__(self, channels: int, cardinality: int, expansion: int, total_blocks: int) -> None:
+        super().__init__()
+        inner = channels * expansion
+        gain = LEAKY_GAIN * total_blocks ** (-1 / (2 * LAYERS_PER_BLOCK - 2))  # fix-up scaling
+        self.expand = _conv(channels, inner, 1, gain=gain)
+        self.act1 = BiasedActivation(inner)
+        self.spatial = _conv(inner, inner, 3, groups=cardinality, gain=gain)
+        self.act2 = BiasedActivation(inner)
+        self.project = _conv(inner, channels, 1, gain=0.0)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x + self.project(self.act2(self.spatial(self.act1(self.expand(x)))))
+
+
+def _lowpass(taps: Sequence[float]) -> Tensor:
+    """The separable 2-D filter ``(f * [1, 1]) (f * [1, 1])^T``, normalised to sum 1."""
+    row = torch.tensor(list(taps))
+    row = torch.nn.functional.conv1d(row.view(1, 1, -1), torch.ones(1, 1, 2), padding=1).flatten()
+    kernel = torch.outer(row, row)
+    return kernel / kernel.sum()
+
+
+class Resample(nn.Module):
+    """Double or halve the resolution with the fixed low-pass filter, channel by channel; a 1x1
+    convolution changes the width (before upsampling, after downsampling, where it is cheaper)."""
+
+    def __init__(self, c_in: int, c_out: int, up: bool) -> None:
+        super().__init__()
+        self.up = up
+        self.register_buffer("kernel", _lowpass(RESAMPLING_FILTER).view(1, 1, 4, 4), persistent=False)
+        self.width = _conv(c_in, c_out, 1) if c_in != c_out else None
+
+    def forward(self, x: Tensor) -> Tensor:
+        if self.up and self.width is not None:
+            x = self.width(x)
+        n, c = x.shape[:2]
+        flat = rearrange(x, "n c h w -> (n c) 1 h w")
+        if self.up:
+            flat = F.conv_transpose2d(flat, self.kernel * 4, stride=2, padding=1)
+        else:
+            flat = F.conv2d(flat, self.kernel, stride=2, padding=1)
+        x = rearrange(flat, "(n c) 1 h w -> n c h w", n=n, c=c)
+        if not self.up and self.width is not None:
+            x = self.width(x)
+        return x
+
+
+def _blocks(width: int, count: int, cardinality: int, expansion: int, total: int) -> list[nn.Module]:
+    return [ResidualBlock(width, cardinality, expansion, total) for _ in range(count)]
+
+
+class R3Generator(nn.Module):
+    """``z -> basis (start x start) * linear(z) -> [blocks, upsample]* -> blocks -> 1x1 conv -> tanh``."""
+
+    def __init__(
+        self,
+        latent_dim: int,
+        shape: Sequence[int],
+        widths: Sequence[int],
+        blocks: int,
+        cardinality_width: int,
+        expansion: int,
+        value_range: tuple[float, float] = (-1.0, 1.0),
+    ) -> None:
+        super().__init__()
+        plan = conv_plan(shape, 1)
+        self.latent_dim, self.start = latent_dim, plan.start
+        stages = plan.doublings + 1
+        widths = _stage_widths(widths, stages)
+        total = blocks * stages
+        self.basis = nn.Parameter(torch.randn(widths[0], plan.start, plan.start))
+        self.scale = msr_init_(nn.Linear(latent_dim, widths[0], bias=False))
+        layers: list[nn.Module] = []
+        for index, width in enumerate(widths):
+            if index:
+                layers.append(Resample(widths[index - 1], width, up=True))
+            layers += _blocks(width, blocks, width * expansion // cardinality_width, expansion, total)
+        self.body = nn.Sequential(*layers)
+        self.to_image = _conv(widths[-1], shape[0], 1)
+        self.value_range = ValueRange(*value_range)
+
+    def forward(self, z: Tensor, y: Tensor | None = None) -> Tensor:
+        x = self.basis[None] * rearrange(self.scale(z), "b c -> b c 1 1")
+        return self.value_range.from_unit(torch.tanh(self.to_image(self.body(x))))
+
+
+class R3Discriminator(nn.Module):
+    """``x -> 1x1 conv -> [blocks, downsample]* -> blocks -> depthwise conv (start x start) -> linear``:
+    one raw score per sample (the relativistic loss reads differences of scores)."""
+
+    def __init__(
+        self, shape: Sequence[int], widths: Sequence[int], blocks: int, cardinality_width: int, expansion: int
+    ) -> None:
+        super().__init__()
+        plan = conv_plan(shape, 1)
+        stages = plan.doublings + 1
+        widths = list(reversed(_stage_widths(widths, stages)))  # fine to coarse
+        total = blocks * stages
+        self.from_image = _conv(shape[0], widths[0], 1)
+        layers: list[nn.Module] = []
+        for index, width in enumerate(widths):
+            layers += _blocks(width, blocks, width * expansion // cardinality_width, expansion, total)
+            if index + 1 < len(widths):
+                layers.append(Resample(width, widths[index + 1], up=False))
+        self.body = nn.Sequential(*layers)
+        self.basis = msr_init_(
+            nn.Conv2d(widths[-1], widths[-1], plan.start, groups=widths[-1], bias=False)  # type: ignore[arg-type]
+        )
+        self.head = msr_init_(nn.Linear(widths[-1], 1, bias=False))
+
+    def forward(self, x: Tensor, y: Tensor | None = None) -> Tensor:
+        features = rearrange(self.basis(self.body(self.from_image(x))), "b c 1 1 -> b c")
+        return rearrange(self.head(features), "b 1 -> b")
+
+
+def _stage_widths(widths: Sequence[int], stages: int) -> list[int]:
+    """The widths from the small map to the image: as given, the last repeated for further stages."""
+    return [widths[min(index, len(widths) - 1)] for index in range(stages)]

@@ -1,0 +1,72 @@
+"""R3GAN's networks: fix-up initialisation, the resampling filter, grouped convolutions, the game."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from gan_core import R1, R2, DataInfo, Noise, Registry, RpGANLoss
+from gan_core.testing import tiny_run_config
+from gan_plugin_r3gan import R3GAN, R3Discriminator, R3Generator, ResidualBlock
+from gan_plugin_r3gan.networks import LEAKY_GAIN, Resample, _lowpass
+
+DIGITS = DataInfo(shape=(1, 28, 28), kind="image", num_classes=10)
+
+
+def test_a_residual_block_starts_as_the_identity() -> None:
+    """Fix-up: the block's last convolution is zero at initialisation, so the network starts as its stem."""
+    block = ResidualBlock(16, cardinality=4, expansion=2, total_blocks=3)
+    x = torch.randn(2, 16, 5, 5)
+    assert torch.equal(block(x), x)
+    assert block.spatial.groups == 4 and block.spatial.in_channels == 32
+
+
+def test_the_fixup_scaling_shrinks_the_weights_with_the_number_of_blocks() -> None:
+    torch.manual_seed(0)
+    one = ResidualBlock(64, 8, 2, total_blocks=1).expand.weight.std().item()
+    torch.manual_seed(0)
+    sixteen = ResidualBlock(64, 8, 2, total_blocks=16).expand.weight.std().item()
+    assert one == pytest.approx(LEAKY_GAIN / 64**0.5, rel=0.05)  # He et al.'s N(0, gain^2 / fan_in)
+    assert sixteen / one == pytest.approx(16 ** (-1 / 4), rel=1e-6)  # L^(-1/(2m-2)) with m = 3
+
+
+def test_the_resampling_filter_is_1_3_3_1_squared_and_keeps_a_constant_image_constant() -> None:
+    kernel = _lowpass((1.0, 2.0, 1.0))
+    assert torch.allclose(kernel * 64, torch.outer(torch.tensor([1.0, 3, 3, 1]), torch.tensor([1.0, 3, 3, 1])))
+    flat = torch.ones(1, 2, 8, 8)
+    up, down = Resample(2, 2, up=True)(flat), Resample(2, 2, up=False)(flat)
+    assert up.shape == (1, 2, 16, 16) and down.shape == (1, 2, 4, 4)
+    assert torch.allclose(up[..., 2:-2, 2:-2], torch.ones_like(up[..., 2:-2, 2:-2]))  # away from the zero border
+    assert torch.allclose(down[..., 1:-1, 1:-1], torch.ones_like(down[..., 1:-1, 1:-1]))
+
+
+def test_the_networks_are_sized_by_the_images() -> None:
+    g = R3Generator(8, (3, 28, 28), widths=(16, 8), blocks=1, cardinality_width=8, expansion=2)
+    d = R3Discriminator((3, 28, 28), widths=(16, 8), blocks=1, cardinality_width=8, expansion=2)
+    samples = g(torch.randn(4, 8))
+    assert samples.shape == (4, 3, 28, 28) and samples.abs().max() <= 1
+    assert g.basis.shape == (16, 7, 7)  # 28 = 7 x 2^2: the learned basis is 7x7
+    assert d(samples).shape == (4,)
+
+
+def test_the_game_is_rpgan_with_r1_and_r2_and_adam_with_beta1_zero(registry: Registry) -> None:
+    config = tiny_run_config(R3GAN, widths=[16, 8], group_width=8, gamma=0.5, reg_every=4).model
+    game = R3GAN.build_game(config, DIGITS, registry)
+    assert isinstance(game.loss, RpGANLoss) and game.loss.relativistic
+    assert game.regularizers == (R1(0.5, 4), R2(0.5, 4))
+    assert game.inputs == Noise(64 if config.latent_dim == 64 else config.latent_dim)
+    assert game.g_optimizer.param_groups[0]["betas"] == (0.0, 0.99)
+    no_penalty = tiny_run_config(R3GAN, widths=[16, 8], group_width=8, gamma=0.0).model
+    assert R3GAN.build_game(no_penalty, DIGITS, registry).regularizers == ()
+
+
+def test_points_and_bad_sizes_are_one_line_errors(registry: Registry) -> None:
+    from gan_core import ConfigError
+
+    config = tiny_run_config(R3GAN).model
+    with pytest.raises(ConfigError, match=r"^train\.dataset: r3gan trains on images"):
+        R3GAN.build_game(config, DataInfo(shape=(2,), kind="points"), registry)
+    with pytest.raises(
+        ConfigError, match=r"^train\.image_size: r3gan cannot be built for images of shape \(1, 30, 30\)"
+    ):
+        R3GAN.build_game(config, DataInfo(shape=(1, 30, 30), kind="image"), registry)
