@@ -60,3 +60,23 @@ def machine(**versions: str) -> dict[str, Any]:
     if hasattr(os, "getloadavg"):
         env["load_average_start"] = [round(v, 2) for v in os.getloadavg()]
     return env
+
+
+def seconds_per_step(
+    variant: str, flags: dict[str, Any], settings: Sequence[str], out: Path, steps: int = 60, skip: int = 20
+) -> float:
+    """Train ``variant`` for ``steps`` steps as ``gan train`` would (``settings`` in ``--set`` style,
+    ``train.``/``model.`` qualified) and return the seconds per step between step ``skip`` and the last,
+    read from the run's log: start-up, the first batches and the allocator's warm-up are excluded."""
+    from gan_core import GanTrainer, RunDir, create_registry, resolve_config
+
+    if not 0 < skip < steps:
+        raise ValueError(f"need 0 < skip < steps, got skip={skip}, steps={steps}")
+    registry = create_registry()
+    quiet = ["train.progress=false", "train.sample_every=0", "train.checkpoint_every=0", f"train.log_every={skip}"]
+    if steps % skip:
+        raise ValueError(f"steps ({steps}) must be a multiple of skip ({skip}), the log's period")
+    config = resolve_config(registry.variant(variant), flags={**flags, "steps": steps}, overrides=[*quiet, *settings])
+    GanTrainer(registry.variant(variant), config, out, registry=registry).fit()
+    elapsed = {row["step"]: row["elapsed_s"] for row in RunDir(out).read_log() if "elapsed_s" in row}
+    return (elapsed[steps] - elapsed[skip]) / (steps - skip)

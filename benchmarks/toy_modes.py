@@ -49,6 +49,9 @@ from typing import Any
 from _common import cpu_model
 
 VANILLA_STEPS = 10_000
+TOY_R1 = ("r1=1",)  # gamma; the toy sets' scale is about 1 (the ring's radius)
+TOY_R2 = ("r2=1",)
+TOY_EMA = ("ema=10000",)  # a half-life of 10,000 points
 SAMPLES = 2500  # PacGAN's evaluation size
 SAMPLE_SEED = 0  # gan sample's default noise seed
 DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "toy_modes"
@@ -56,12 +59,13 @@ DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "toy_modes"
 
 @dataclass(frozen=True)
 class ToyConfig:
-    """A variant, its model settings (``--set`` style) and, optionally, a number of steps."""
+    """A variant, its model and training settings (``--set`` style) and, optionally, a number of steps."""
 
     name: str
     variant: str
-    overrides: tuple[str, ...] = ()
+    overrides: tuple[str, ...] = ()  # model settings
     steps: int | None = None  # None: the variant's own default
+    train: tuple[str, ...] = ()  # training settings: the toolkit's options
 
 
 CONFIGS: Mapping[str, ToyConfig] = {
@@ -71,6 +75,10 @@ CONFIGS: Mapping[str, ToyConfig] = {
         ToyConfig("vanilla-minimax", "vanilla", ("loss=minimax",), VANILLA_STEPS),
         ToyConfig("wgan-clip", "wgan", ("constraint=clip",)),
         ToyConfig("wgan-gp", "wgan", ("constraint=gp",)),
+        # the toolkit on the same vanilla networks and steps (docs/toolkit.md)
+        ToyConfig("vanilla-ns+r1+ema", "vanilla", ("loss=non-saturating",), VANILLA_STEPS, TOY_R1 + TOY_EMA),
+        ToyConfig("vanilla-hinge+sn", "vanilla", ("loss=hinge",), VANILLA_STEPS, ("spectral_norm=true",)),
+        ToyConfig("vanilla-rpgan+r1+r2", "vanilla", ("loss=rpgan",), VANILLA_STEPS, TOY_R1 + TOY_R2),
     )
 }
 DATASETS = ("ring8", "grid25")
@@ -108,7 +116,7 @@ def run_one(config: ToyConfig, dataset: str, seed: int, work_dir: str, steps: in
     variant = registry.variant(config.variant)
     flags: dict[str, Any] = {"dataset": dataset, "seed": seed, "steps": steps or config.steps}
     train_settings = ["progress=false", "sample_every=0", "checkpoint_every=0", "log_every=100"]
-    overrides = [f"train.{s}" for s in train_settings] + [f"model.{s}" for s in config.overrides]
+    overrides = [f"train.{s}" for s in (*train_settings, *config.train)] + [f"model.{s}" for s in config.overrides]
     run_config = resolve_config(variant, flags=flags, overrides=overrides)
     out = Path(work_dir) / f"{config.name}-{dataset}-seed{seed}"
     started = time.perf_counter()

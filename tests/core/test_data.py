@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gzip
 import itertools
 import math
 import urllib.error
 from pathlib import Path
 from typing import Any
 
+import attrs
 import numpy as np
 import pytest
 import torch
@@ -15,7 +17,7 @@ import torchvision.datasets
 from PIL import Image
 
 from gan_core import ConfigError, DataOptions, Registry
-from gan_core.data import InMemoryDataset, grid25, ring8
+from gan_core.data import InMemoryDataset, grid25, ring8, vision
 from gan_core.data.memory import resize_images
 from gan_core.data.toy import EVAL_SAMPLES, TOY_DATASET_SIZE, load_toy
 from gan_core.errors import DataUnavailableError
@@ -23,6 +25,16 @@ from gan_core.errors import DataUnavailableError
 
 def options(tmp_path: Path, image_size: int = 0) -> DataOptions:
     return DataOptions(root=tmp_path, image_size=image_size)
+
+
+@pytest.fixture(autouse=True)
+def no_system_copies(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point the system package directories at an empty folder, so that what the machine has installed
+    never changes a test; the tests of system copies fill that folder themselves."""
+    empty = tmp_path_factory.mktemp("system")
+    for name, copy in list(vision.SYSTEM_COPIES.items()):
+        monkeypatch.setitem(vision.SYSTEM_COPIES, name, attrs.evolve(copy, directory=empty))
+    return empty
 
 
 # --- toy mixtures ------------------------------------------------------------------------------
@@ -237,6 +249,60 @@ def test_torchvision_layouts_become_nchw(
     assert dataset.y is not None and dataset.y.tolist() == list(range(6))
     resized = registry.dataset(name).load(options(tmp_path, image_size=8))
     assert resized.info.shape == (expected.shape[1], 8, 8)
+
+
+def _write_idx(path: Path, array: np.ndarray) -> None:
+    """The MNIST files' format (LeCun's IDX): a magic number naming unsigned bytes and the rank, the
+    dimensions as big-endian int32, then the bytes; gzipped as the packages ship them."""
+    header = bytes([0, 0, 0x08, array.ndim]) + np.asarray(array.shape, dtype=">i4").tobytes()
+    with gzip.open(path, "wb") as file:
+        file.write(header + array.astype(np.uint8).tobytes())
+
+
+def test_fashion_mnist_from_a_system_package_is_read_by_torchvision_offline(
+    registry: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_system_copies: Path
+) -> None:
+    images = np.random.default_rng(1).integers(0, 256, size=(5, 28, 28), dtype=np.uint8)
+    labels = np.array([9, 0, 3, 3, 1], dtype=np.uint8)
+    for split in ("train", "t10k"):
+        _write_idx(no_system_copies / f"{split}-images-idx3-ubyte.gz", images)
+        _write_idx(no_system_copies / f"{split}-labels-idx1-ubyte.gz", labels)
+
+    def offline(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("torchvision tried to download")
+
+    monkeypatch.setattr(torchvision.datasets.mnist, "download_and_extract_archive", offline)
+    loaded = registry.dataset("fashion-mnist").load(options(tmp_path / "data"))
+    dataset = loaded.dataset
+    assert isinstance(dataset, InMemoryDataset) and loaded.info.shape == (1, 28, 28)
+    assert np.array_equal(dataset.x.numpy()[:, 0], images) and dataset.y is not None
+    assert dataset.y.tolist() == labels.tolist()
+    raw = tmp_path / "data" / "FashionMNIST" / "raw"
+    assert sorted(p.name for p in raw.iterdir() if not p.name.startswith(".")) == sorted(vision._MNIST_FILES)
+
+
+def test_a_missing_package_is_named_in_the_offline_message(
+    registry: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(torchvision.datasets, "FashionMNIST", _failing(urllib.error.URLError("no network")))
+    with pytest.raises(DataUnavailableError, match="install the dataset-fashion-mnist package"):
+        registry.dataset("fashion-mnist").load(options(tmp_path))
+    assert not (tmp_path / "FashionMNIST").exists()  # nothing unpacked from an empty system folder
+
+
+@pytest.mark.skipif(
+    not Path("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz").exists(),
+    reason="Debian's dataset-fashion-mnist package is not installed (apt-get install dataset-fashion-mnist)",
+)
+def test_the_real_fashion_mnist_from_debians_package(
+    registry: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copy = attrs.evolve(vision.SYSTEM_COPIES["fashion-mnist"], directory=Path("/usr/share/datasets/fashion-mnist"))
+    monkeypatch.setitem(vision.SYSTEM_COPIES, "fashion-mnist", copy)
+    loaded = registry.dataset("fashion-mnist").load(options(tmp_path))
+    dataset = loaded.dataset
+    assert isinstance(dataset, InMemoryDataset) and tuple(dataset.x.shape) == (60_000, 1, 28, 28)
+    assert dataset.y is not None and torch.bincount(dataset.y).tolist() == [6000] * 10  # Xiao et al. 2017
 
 
 # --- image folders -----------------------------------------------------------------------------

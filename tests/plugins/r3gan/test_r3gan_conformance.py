@@ -10,19 +10,20 @@ from gan_plugin_r3gan import R3GAN
 
 BAD_VALUES: Mapping[str, list[Any]] = {
     "latent_dim": [0],
-    "widths": [[], [0], [16, -1]],
+    "g_widths": [[], [0], [16, -1]],
+    "d_widths": [[], [0], [16, -1]],
     "blocks": [0],
     "group_width": [0, 5],  # 5 divides no width x expansion of the defaults
     "expansion": [0],
-    "gamma": [-0.1],
-    "reg_every": [0],
+    "train.r1": [-0.1],
+    "train.reg_every": [0],
     "lr": [0, -1e-4],
     "d_lr": [-1e-4],
     "beta1": [1.0, -0.1],
     "beta2": [1.0],
 }
 
-_SMALL: Mapping[str, Any] = {"latent_dim": 8, "widths": [16, 8], "group_width": 8}
+_SMALL: Mapping[str, Any] = {"latent_dim": 8, "g_widths": [16, 8], "d_widths": [8, 8], "group_width": 8}
 
 
 class TestR3GANConformance(VariantConformance):
@@ -39,4 +40,4 @@ class TestR3GANOnColourConformance(VariantConformance):
 
     variant = R3GAN
     data_shape = (3, 32, 32)
-    config_overrides: ClassVar[Mapping[str, Any]] = {**_SMALL, "blocks": 2, "reg_every": 2}
+    config_overrides: ClassVar[Mapping[str, Any]] = {**_SMALL, "blocks": 2, "train.reg_every": 2}

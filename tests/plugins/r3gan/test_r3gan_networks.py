@@ -8,7 +8,7 @@ import torch
 from gan_core import R1, R2, DataInfo, Noise, Registry, RpGANLoss
 from gan_core.testing import tiny_run_config
 from gan_plugin_r3gan import R3GAN, R3Discriminator, R3Generator, ResidualBlock
-from gan_plugin_r3gan.networks import LEAKY_GAIN, Resample, _lowpass
+from gan_plugin_r3gan.networks import LEAKY_GAIN, Resample, _lowpass, inward_clamp
 
 DIGITS = DataInfo(shape=(1, 28, 28), kind="image", num_classes=10)
 
@@ -50,14 +50,16 @@ def test_the_networks_are_sized_by_the_images() -> None:
 
 
 def test_the_game_is_rpgan_with_r1_and_r2_and_adam_with_beta1_zero(registry: Registry) -> None:
-    config = tiny_run_config(R3GAN, widths=[16, 8], group_width=8, gamma=0.5, reg_every=4).model
-    game = R3GAN.build_game(config, DIGITS, registry)
+    from gan_core._toolkit import make_game
+
+    config = tiny_run_config(R3GAN, g_widths=[16, 8], d_widths=[8, 8], group_width=8, latent_dim=12)
+    game = make_game(R3GAN, config, DIGITS, registry)
     assert isinstance(game.loss, RpGANLoss) and game.loss.relativistic
-    assert game.regularizers == (R1(0.5, 4), R2(0.5, 4))
-    assert game.inputs == Noise(64 if config.latent_dim == 64 else config.latent_dim)
+    assert game.regularizers == (R1(0.1, 4), R2(0.1, 4))  # the variant's train defaults: the core's R1 and R2
+    assert game.inputs == Noise(12)
     assert game.g_optimizer.param_groups[0]["betas"] == (0.0, 0.99)
-    no_penalty = tiny_run_config(R3GAN, widths=[16, 8], group_width=8, gamma=0.0).model
-    assert R3GAN.build_game(no_penalty, DIGITS, registry).regularizers == ()
+    no_penalty = tiny_run_config(R3GAN, g_widths=[16, 8], group_width=8, **{"train.r1": 0.0, "train.r2": 0.0})
+    assert make_game(R3GAN, no_penalty, DIGITS, registry).regularizers == ()
 
 
 def test_points_and_bad_sizes_are_one_line_errors(registry: Registry) -> None:
@@ -70,3 +72,15 @@ def test_points_and_bad_sizes_are_one_line_errors(registry: Registry) -> None:
         ConfigError, match=r"^train\.image_size: r3gan cannot be built for images of shape \(1, 30, 30\)"
     ):
         R3GAN.build_game(config, DataInfo(shape=(1, 30, 30), kind="image"), registry)
+
+
+def test_the_output_clamp_passes_only_gradients_that_lead_back_into_the_range() -> None:
+    """R3GAN's output is linear; the clamp keeps samples in range and, unlike tanh, never loses the
+    gradient of an element that the loss would bring back in."""
+    x = torch.tensor([-3.0, -3.0, 0.5, 0.5, 2.0, 2.0], requires_grad=True)
+    out = inward_clamp(x, -1.0, 1.0)
+    assert out.tolist() == [-1.0, -1.0, 0.5, 0.5, 1.0, 1.0]
+    # d loss / d out: a descent step moves each element by -grad
+    out.backward(torch.tensor([-1.0, 1.0, -1.0, 1.0, 1.0, -1.0]))
+    assert x.grad is not None
+    assert x.grad.tolist() == [-1.0, 0.0, -1.0, 1.0, 1.0, 0.0]  # up from -3 kept, further down dropped, ...

@@ -1,16 +1,22 @@
 """Data sets that torchvision downloads (MNIST, Fashion-MNIST, CIFAR-10, SVHN) and image folders.
 
 The download code is torchvision's own; what we add is a clear message when it cannot reach the
-network, and conversion of the decoded set into an :class:`InMemoryDataset` (uint8, so even
-CIFAR-10 takes 150 MB) for fast batching.
+network, the original files from an operating-system package where one installs them (Debian's
+``dataset-fashion-mnist``), and conversion of the decoded set into an :class:`InMemoryDataset`
+(uint8, so even CIFAR-10 takes 150 MB) for fast batching.
 """
 
 from __future__ import annotations
 
+import gzip
+import os
+import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import attrs
 import numpy as np
 import torch
 from einops import rearrange
@@ -25,14 +31,73 @@ from gan_core.errors import ConfigError, DataUnavailableError
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
 
 
+@attrs.frozen
+class SystemCopy:
+    """Where an operating-system package installs a data set's original gzipped files, and the folder
+    under ``train.data_root`` in which torchvision looks for them, unpacked."""
+
+    package: str
+    directory: Path
+    folder: str
+    files: tuple[str, ...]
+
+
+_MNIST_FILES = (
+    "train-images-idx3-ubyte",
+    "train-labels-idx1-ubyte",
+    "t10k-images-idx3-ubyte",
+    "t10k-labels-idx1-ubyte",
+)
+
+#: data sets that a package can install offline: torchvision then reads them instead of downloading
+SYSTEM_COPIES: dict[str, SystemCopy] = {
+    "fashion-mnist": SystemCopy(
+        "dataset-fashion-mnist", Path("/usr/share/datasets/fashion-mnist"), "FashionMNIST", _MNIST_FILES
+    ),
+}
+
+
+def unpack_system_copy(name: str, root: Path) -> bool:
+    """Unpack the package's files of data set ``name`` into ``root/<folder>/raw``, where torchvision finds
+    them; return whether that folder now holds them all.
+
+    Debian recompresses the files, so their checksums differ from those torchvision checks before
+    extracting a download; torchvision accepts unpacked files as they are, so they are unpacked here,
+    each to a temporary name first (an interrupted unpacking never leaves half a file behind).
+    """
+    copy = SYSTEM_COPIES.get(name)
+    if copy is None:
+        return False
+    raw = root / copy.folder / "raw"
+    missing = [f for f in copy.files if not (raw / f).exists()]
+    if not missing:
+        return True
+    if not all((copy.directory / f"{f}.gz").is_file() for f in missing):
+        return False
+    raw.mkdir(parents=True, exist_ok=True)
+    for file in missing:
+        handle, partial = tempfile.mkstemp(dir=raw, prefix=f".{file}.")
+        try:
+            with gzip.open(copy.directory / f"{file}.gz") as source, os.fdopen(handle, "wb") as target:
+                shutil.copyfileobj(source, target)
+            os.replace(partial, raw / file)
+        except BaseException:
+            Path(partial).unlink(missing_ok=True)
+            raise
+    return True
+
+
 def _download(name: str, root: Path, make: Callable[[], Any]) -> Any:
+    unpack_system_copy(name, root)
     try:
         return make()
     except Exception as error:  # urllib, http and torchvision's own RuntimeError all end up here
+        copy = SYSTEM_COPIES.get(name)
+        package = f", install the {copy.package} package (it puts them in {copy.directory})" if copy else ""
         raise DataUnavailableError(
             f"data set {name!r} is not in {root} and could not be downloaded "
             f"({type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}); "
-            f"on an offline machine, copy the files there or use --dataset mnist-5k"
+            f"on an offline machine, copy the files there{package} or use --dataset mnist-5k"
         ) from None
 
 

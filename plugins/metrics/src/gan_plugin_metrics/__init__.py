@@ -1,6 +1,11 @@
 """Sample-quality metrics for gan: FID, KID, IS, precision/recall, density/coverage, classifier scores."""
 
-__version__ = "0.1.0"
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("gan-plugin-metrics")
+except PackageNotFoundError:  # pragma: no cover
+    __version__ = "0.0.0"
 
 # --- metric maths: functions of feature arrays (gan_plugin_metrics.functional) ---------------------
 from gan_plugin_metrics.functional import (

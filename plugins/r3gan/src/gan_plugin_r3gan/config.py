@@ -15,26 +15,29 @@ from gan_core import ConfigError, in_range, layer_sizes, non_negative, positive
 
 @attrs.frozen(kw_only=True)
 class R3GANConfig:
-    """Networks, penalty and optimiser. ``widths`` run from the small map to the image, one per stage;
-    the last is repeated when the image needs more stages."""
+    """Networks, penalty and optimiser. ``g_widths`` and ``d_widths`` run from the small map to the
+    image, one per stage; the last is repeated when the image needs more stages. R3GAN gives both
+    networks the same widths; here the discriminator is narrower, because a training step runs it
+    about three times as often as the generator (on real and generated batches, forwards and
+    backwards), and on a CPU its cost is the step's (docs/results.md measures the split)."""
 
     latent_dim: int = attrs.field(default=64, validator=positive)  # R3GAN's NoiseDimension
-    widths: tuple[int, ...] = attrs.field(default=(128, 128, 64), validator=layer_sizes)
+    g_widths: tuple[int, ...] = attrs.field(default=(128, 64, 16), validator=layer_sizes)
+    d_widths: tuple[int, ...] = attrs.field(default=(32, 16, 8), validator=layer_sizes)
     blocks: int = attrs.field(default=1, validator=positive)  # residual blocks per stage (R3GAN: 2)
     group_width: int = attrs.field(default=16, validator=positive)  # channels per group (R3GAN: 768*2/96)
     expansion: int = attrs.field(default=2, validator=positive)  # inside each block (R3GAN: 2)
-    # the loss: R3GAN's relativistic pairing loss; any registered one may be tried
+    # the loss: R3GAN's relativistic pairing loss; any registered one may be tried. Its penalties, R1 and
+    # R2 with one gamma (R3GAN: 0.05 on CIFAR-10, 2 on FFHQ-64), are the core's train.r1 and train.r2,
+    # which the variant's train_defaults set
     loss: str = "rpgan"
-    # gamma of R1 and R2 alike (R3GAN: 0.05 on CIFAR-10, 2 on FFHQ-64), applied every reg_every updates
-    gamma: float = attrs.field(default=0.1, validator=non_negative)
-    reg_every: int = attrs.field(default=1, validator=positive)
     lr: float = attrs.field(default=2e-4, validator=positive)  # R3GAN's starting rate
     d_lr: float = attrs.field(default=0.0, validator=non_negative)  # 0: the same as lr
     beta1: float = attrs.field(default=0.0, validator=in_range(0.0, 1.0, high_open=True))  # R3GAN: 0
     beta2: float = attrs.field(default=0.99, validator=in_range(0.0, 1.0, high_open=True))  # R3GAN: 0.9 -> 0.99
 
     def __attrs_post_init__(self) -> None:
-        for width in self.widths:
+        for width in (*self.g_widths, *self.d_widths):
             if (width * self.expansion) % self.group_width:
                 raise ConfigError(
                     "group_width",

@@ -16,9 +16,12 @@ the backbone after ResNeXt and ConvNeXt. What this module keeps of it:
   map of ``z``; the discriminator's head is a depthwise convolution over the small map and a linear
   map to the score.
 
-Two departures, both for this library's conventions: the generator ends in ``tanh`` scaled to the
-data's value range (R3GAN's output is a plain 1x1 convolution), and the small map is 4 to 7 pixels
-(28-pixel digits start from 7x7), as the core's DCGAN stacks size themselves.
+Two departures, both for this library's conventions. The generator's output, R3GAN's plain 1x1
+convolution, is clamped into the data's value range (every generator here keeps to it), by a clamp
+that passes gradients which point back into the range: R3GAN's discriminator sees an output outside
+the range and pushes it back, and the clamp keeps that push, where ``tanh`` (tried first) saturated on
+Stacked MNIST's black backgrounds within 500 steps and left the generator without a gradient. And the
+small map is 4 to 7 pixels (28-pixel digits start from 7x7), as the core's DCGAN stacks size themselves.
 """
 
 from __future__ import annotations
@@ -40,43 +43,38 @@ RESAMPLING_FILTER = (1.0, 2.0, 1.0)
 
 
 def msr_init_(layer: nn.Conv2d | nn.Linear, gain: float = 1.0) -> nn.Module:
-    """Weights from ``N(0, gain^2 / fan_in)``, no bias: the networks add their biases before activations."""
+    """Weights from ``N(0, gain^2 / fan_in)`` (He et al. 2015's MSR initialisation)."""
     fan_in = layer.weight.shape[1] * layer.weight[0][0].numel()
     nn.init.normal_(layer.weight, 0.0, gain / math.sqrt(fan_in))
     return layer
 
 
-def _conv(c_in: int, c_out: int, kernel: int, groups: int = 1, gain: float = 1.0) -> nn.Conv2d:
-    conv = nn.Conv2d(c_in, c_out, kernel, padding=(kernel - 1) // 2, groups=groups, bias=False)
+def _conv(c_in: int, c_out: int, kernel: int, groups: int = 1, gain: float = 1.0, bias: bool = False) -> nn.Conv2d:
+    conv = nn.Conv2d(c_in, c_out, kernel, padding=(kernel - 1) // 2, groups=groups, bias=bias)
+    if conv.bias is not None:
+        nn.init.zeros_(conv.bias)
     return msr_init_(conv, gain)  # type: ignore[return-value]
 
 
-class BiasedActivation(nn.Module):
-    """``leaky_relu(x + b)``, one bias per channel."""
-
-    def __init__(self, channels: int) -> None:
-        super().__init__()
-        self.bias = nn.Parameter(torch.zeros(channels))
-
-    def forward(self, x: Tensor) -> Tensor:
-        return F.leaky_relu(x + self.bias.view(1, -1, 1, 1), LEAKY_SLOPE)
-
-
 class ResidualBlock(nn.Module):
-    """``x + conv1x1(act(grouped conv3x3(act(conv1x1(x)))))``, the last convolution starting at zero."""
+    """``x + conv1x1(act(grouped conv3x3(act(conv1x1(x)))))``, the last convolution starting at zero.
+
+    R3GAN adds a bias before each activation; here the convolution before it carries the bias, which
+    is the same function, and the convolution adds it in its own pass over the tensor (a quarter of a
+    step saved on a CPU, where these small layers are bound by memory, not arithmetic)."""
 
     def __init__(self, channels: int, cardinality: int, expansion: int, total_blocks: int) -> None:
         super().__init__()
         inner = channels * expansion
         gain = LEAKY_GAIN * total_blocks ** (-1 / (2 * LAYERS_PER_BLOCK - 2))  # fix-up scaling
-        self.expand = _conv(channels, inner, 1, gain=gain)
-        self.act1 = BiasedActivation(inner)
-        self.spatial = _conv(inner, inner, 3, groups=cardinality, gain=gain)
-        self.act2 = BiasedActivation(inner)
+        self.expand = _conv(channels, inner, 1, gain=gain, bias=True)
+        self.spatial = _conv(inner, inner, 3, groups=cardinality, gain=gain, bias=True)
         self.project = _conv(inner, channels, 1, gain=0.0)
 
     def forward(self, x: Tensor) -> Tensor:
-        return x + self.project(self.act2(self.spatial(self.act1(self.expand(x)))))
+        y = F.leaky_relu(self.expand(x), LEAKY_SLOPE, inplace=True)
+        y = F.leaky_relu(self.spatial(y), LEAKY_SLOPE, inplace=True)
+        return x + self.project(y)
 
 
 def _lowpass(taps: Sequence[float]) -> Tensor:
@@ -88,28 +86,48 @@ def _lowpass(taps: Sequence[float]) -> Tensor:
 
 
 class Resample(nn.Module):
-    """Double or halve the resolution with the fixed low-pass filter, channel by channel; a 1x1
-    convolution changes the width (before upsampling, after downsampling, where it is cheaper)."""
+    """Double or halve the resolution with the fixed low-pass filter, channel by channel (a depthwise
+    convolution: on a CPU ten times as fast as folding the channels into the batch); a 1x1 convolution
+    changes the width (before upsampling, after downsampling, where it is cheaper)."""
 
     def __init__(self, c_in: int, c_out: int, up: bool) -> None:
         super().__init__()
         self.up = up
-        self.register_buffer("kernel", _lowpass(RESAMPLING_FILTER).view(1, 1, 4, 4), persistent=False)
+        channels = c_out if up else c_in  # the width the filter runs at
+        kernel = _lowpass(RESAMPLING_FILTER) * (4.0 if up else 1.0)  # upsampling spreads each pixel over four
+        self.register_buffer("kernel", kernel.expand(channels, 1, 4, 4).contiguous(), persistent=False)
         self.width = _conv(c_in, c_out, 1) if c_in != c_out else None
 
     def forward(self, x: Tensor) -> Tensor:
-        if self.up and self.width is not None:
-            x = self.width(x)
-        n, c = x.shape[:2]
-        flat = rearrange(x, "n c h w -> (n c) 1 h w")
         if self.up:
-            flat = F.conv_transpose2d(flat, self.kernel * 4, stride=2, padding=1)
-        else:
-            flat = F.conv2d(flat, self.kernel, stride=2, padding=1)
-        x = rearrange(flat, "(n c) 1 h w -> n c h w", n=n, c=c)
-        if not self.up and self.width is not None:
-            x = self.width(x)
-        return x
+            if self.width is not None:
+                x = self.width(x)
+            return F.conv_transpose2d(x, self.kernel, stride=2, padding=1, groups=x.shape[1])
+        x = F.conv2d(x, self.kernel, stride=2, padding=1, groups=x.shape[1])
+        return self.width(x) if self.width is not None else x
+
+
+class _InwardClamp(torch.autograd.Function):
+    """``clamp(x, low, high)`` whose backward pass keeps the gradient of an element outside the range
+    where a descent step would move it back in, and drops it where the step would move it further out."""
+
+    @staticmethod
+    def forward(ctx: torch.autograd.function.FunctionCtx, x: Tensor, low: float, high: float) -> Tensor:
+        ctx.save_for_backward(x)
+        ctx.bounds = (low, high)  # type: ignore[attr-defined]
+        return x.clamp(low, high)
+
+    @staticmethod
+    def backward(ctx: torch.autograd.function.FunctionCtx, grad: Tensor) -> tuple[Tensor, None, None]:
+        (x,) = ctx.saved_tensors  # type: ignore[attr-defined]
+        low, high = ctx.bounds  # type: ignore[attr-defined]
+        outward = ((x < low) & (grad > 0)) | ((x > high) & (grad < 0))  # descent moves x by -grad
+        return grad.masked_fill(outward, 0.0), None, None
+
+
+def inward_clamp(x: Tensor, low: float, high: float) -> Tensor:
+    """``x`` clamped into ``[low, high]``, differentiable towards the range (see :class:`_InwardClamp`)."""
+    return _InwardClamp.apply(x, low, high)  # type: ignore[no-any-return]
 
 
 def _blocks(width: int, count: int, cardinality: int, expansion: int, total: int) -> list[nn.Module]:
@@ -117,7 +135,7 @@ def _blocks(width: int, count: int, cardinality: int, expansion: int, total: int
 
 
 class R3Generator(nn.Module):
-    """``z -> basis (start x start) * linear(z) -> [blocks, upsample]* -> blocks -> 1x1 conv -> tanh``."""
+    """``z -> basis (start x start) * linear(z) -> [blocks, upsample]* -> blocks -> 1x1 conv -> clamp``."""
 
     def __init__(
         self,
@@ -148,7 +166,9 @@ class R3Generator(nn.Module):
 
     def forward(self, z: Tensor, y: Tensor | None = None) -> Tensor:
         x = self.basis[None] * rearrange(self.scale(z), "b c -> b c 1 1")
-        return self.value_range.from_unit(torch.tanh(self.to_image(self.body(x))))
+        x = x.contiguous(memory_format=torch.channels_last)  # oneDNN's fast layout: ~20% per step on a CPU
+        image = self.value_range.from_unit(self.to_image(self.body(x)))  # centred on the range
+        return inward_clamp(image, self.value_range.low, self.value_range.high).contiguous()
 
 
 class R3Discriminator(nn.Module):
@@ -176,6 +196,7 @@ class R3Discriminator(nn.Module):
         self.head = msr_init_(nn.Linear(widths[-1], 1, bias=False))
 
     def forward(self, x: Tensor, y: Tensor | None = None) -> Tensor:
+        x = x.contiguous(memory_format=torch.channels_last)
         features = rearrange(self.basis(self.body(self.from_image(x))), "b c 1 1 -> b c")
         return rearrange(self.head(features), "b 1 -> b")
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import torch
 
-from gan_core import R1, R2, ConfigError, DataInfo, Game, Noise, Variant, hookimpl
+from gan_core import ConfigError, DataInfo, Game, Noise, Variant, hookimpl
 from gan_core.backbones import conv_plan
 from gan_plugin_r3gan.config import R3GANConfig
 from gan_plugin_r3gan.networks import R3Discriminator, R3Generator
@@ -29,14 +29,13 @@ def _image_shape(data: DataInfo) -> tuple[int, int, int]:
 
 def build(config: R3GANConfig, data: DataInfo) -> Game:
     """R3GAN's game: the normalisation-free residual networks sized by the images, the relativistic
-    pairing loss, R1 and R2 with the same gamma, and Adam with beta1 = 0 for both players."""
+    pairing loss and Adam with beta1 = 0 for both players (R1 and R2 come from train.r1 and train.r2)."""
     shape = _image_shape(data)
     generator = R3Generator(
-        config.latent_dim, shape, config.widths, config.blocks, config.group_width, config.expansion, data.value_range
+        config.latent_dim, shape, config.g_widths, config.blocks, config.group_width, config.expansion, data.value_range
     )
-    discriminator = R3Discriminator(shape, config.widths, config.blocks, config.group_width, config.expansion)
+    discriminator = R3Discriminator(shape, config.d_widths, config.blocks, config.group_width, config.expansion)
     betas = (config.beta1, config.beta2)
-    penalties = (R1(config.gamma, config.reg_every), R2(config.gamma, config.reg_every)) if config.gamma else ()
     return Game(
         generator=generator,
         discriminator=discriminator,
@@ -44,7 +43,6 @@ def build(config: R3GANConfig, data: DataInfo) -> Game:
         d_optimizer=torch.optim.Adam(discriminator.parameters(), lr=config.d_lr or config.lr, betas=betas),
         inputs=Noise(config.latent_dim),
         loss=config.loss,
-        regularizers=penalties,
     )
 
 
@@ -56,7 +54,16 @@ R3GAN = Variant(
     data_kinds=frozenset({"image"}),
     # the recipe measured on mnist-5k and stacked-mnist (docs/results.md): batch 64, a moving average
     # of G with a half-life of 10,000 images (StyleGAN2's), the rates decaying linearly to zero
-    train_defaults={"dataset": "mnist-5k", "steps": 6000, "batch_size": 64, "ema": 10_000, "lr_decay": "linear"},
+    train_defaults={
+        "dataset": "mnist-5k",
+        "steps": 6000,
+        "batch_size": 64,
+        "ema": 10_000,
+        "lr_decay": "linear",
+        "r1": 0.1,
+        "r2": 0.1,
+        "reg_every": 4,
+    },
 )
 
 

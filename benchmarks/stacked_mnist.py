@@ -1,0 +1,290 @@
+"""Stacked MNIST's 1,000 modes at one wall-clock budget: modes covered and KL, per config and seed.
+
+Every config gets the same budget of training time on this machine, not the same number of steps: a
+modern network costs more per step, and the question a user asks is what a given time buys. For each
+config the script first times a short calibration run (the steps between the 20th and the last, so
+start-up is excluded) and gives the config ``budget / seconds per step`` steps; then, for every seed,
+it trains as ``gan train VARIANT --dataset stacked-mnist`` would, with the config's settings, and
+measures the run as ``gan eval RUN --metrics modes --n 26000`` does: the shipped digits classifier
+labels each channel of 26,000 samples, a mode is covered when at least one sample falls in it, and KL
+is the divergence of the mode histogram from uniform (VEEGAN's, PacGAN's and R3GAN's protocol).
+
+The configs (``CONFIGS``): DCGAN as it is, DCGAN with the toolkit (the options in its entry), and the
+modern baseline with its documented defaults. The runs go one after another, each in a process of its
+own with torch's default threads: a budget in seconds means nothing on a shared machine, so keep it
+quiet while this runs (the report records the load average at every start).
+
+Run from the repository root::
+
+    python benchmarks/stacked_mnist.py                                  # 3 configs x seeds 0, 1, 2
+    python benchmarks/stacked_mnist.py --budget-min 30 --out benchmarks/results/stacked_mnist-cpu-2core
+    python benchmarks/stacked_mnist.py --configs r3gan --seeds 0 --budget-min 5 --out /tmp/sm
+    python benchmarks/stacked_mnist.py --append --out benchmarks/results/stacked_mnist-cpu-2core
+
+The report (OUT.json with every run, OUT.md with the table) is rewritten after every run, so a sweep
+stopped part-way keeps what it measured, and ``--append`` continues it. Only public pieces are used:
+``gan_core`` (``resolve_config``, ``GanTrainer``, ``RunDir``), ``gan_plugin_metrics.evaluate_run`` and
+the standard library.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from _common import machine, seconds_per_step
+
+DATASET = "stacked-mnist"
+SAMPLES = 26_000  # the literature's evaluation size
+CALIBRATION_STEPS = 60  # timed from the 20th: start-up, the first batches and the allocator excluded
+DEFAULT_BUDGET_MIN = 30.0
+DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "stacked_mnist"
+
+
+@dataclass(frozen=True)
+class BudgetConfig:
+    """A variant and its settings (``--set`` style, ``train.`` or ``model.`` qualified)."""
+
+    name: str
+    variant: str
+    settings: tuple[str, ...] = ()
+    note: str = ""
+
+
+CONFIGS: Mapping[str, BudgetConfig] = {
+    c.name: c
+    for c in (
+        BudgetConfig("dcgan", "dcgan", (), "gan-plugin-dcgan's defaults"),
+        BudgetConfig(
+            "dcgan-toolkit",
+            "dcgan",
+            (
+                "model.loss=rpgan",
+                "train.r1=0.1",
+                "train.r2=0.1",
+                "train.reg_every=4",
+                "train.ema=10000",
+                "train.lr_decay=linear",
+            ),
+            "DCGAN's networks with the modern baseline's objective: RpGAN, R1 and R2 (gamma 0.1, every 4th "
+            "update), the average of G (half-life 10,000 images) and a linear learning-rate decay",
+        ),
+        BudgetConfig("r3gan", "r3gan", (), "gan-plugin-r3gan's documented defaults"),
+    )
+}
+
+#: published Stacked MNIST figures, (modes of 1,000, KL of the mode histogram from uniform): PacGAN
+#: (Lin et al. 2018) Table 2, VEEGAN's setup (its small networks, 26,000 samples, 10 trials); read from
+#: the table's image in the authors' repository (fjxmlzn/PacGAN, stacked_MNIST_experiments/results)
+PUBLISHED: Mapping[str, tuple[float, float]] = {
+    "DCGAN (PacGAN Table 2, from VEEGAN)": (99.0, 3.40),
+    "ALI (PacGAN Table 2, from VEEGAN)": (16.0, 5.40),
+    "Unrolled GAN (PacGAN Table 2, from VEEGAN)": (48.7, 4.32),
+    "VEEGAN (PacGAN Table 2)": (150.0, 2.95),
+    "PacDCGAN2 (PacGAN Table 2)": (1000.0, 0.06),
+}
+
+
+@dataclass
+class RunResult:
+    config: str
+    seed: int
+    steps: int
+    modes: int
+    kl: float
+    train_s: float  # the whole training call: setup, loop and the final checkpoint
+    loop_s: float  # the training loop alone (TrainResult.loop_seconds)
+    eval_s: float
+    load_average: list[float] = field(default_factory=list)
+
+
+def _settings(config: BudgetConfig, seed: int, steps: int) -> tuple[dict[str, Any], list[str]]:
+    flags = {"dataset": DATASET, "seed": seed, "steps": steps}
+    quiet = ["train.progress=false", "train.sample_every=0", "train.checkpoint_every=0", "train.log_every=20"]
+    return flags, [*quiet, *config.settings]
+
+
+def _train(config: BudgetConfig, seed: int, steps: int, out: Path) -> tuple[float, float]:
+    """Train one run in this process; return (whole call, loop) seconds."""
+    from gan_core import GanTrainer, create_registry, resolve_config
+
+    registry = create_registry()
+    variant = registry.variant(config.variant)
+    flags, overrides = _settings(config, seed, steps)
+    run_config = resolve_config(variant, flags=flags, overrides=overrides)
+    started = time.perf_counter()
+    result = GanTrainer(variant, run_config, out, registry=registry).fit()
+    return time.perf_counter() - started, result.loop_seconds
+
+
+def calibrate(config: BudgetConfig, work_dir: str) -> float:
+    """Seconds per step of the config, from a short run timed by its log (start-up excluded)."""
+    flags, _ = _settings(config, 0, CALIBRATION_STEPS)
+    return seconds_per_step(
+        config.variant, flags, config.settings, Path(work_dir) / f"calibrate-{config.name}", CALIBRATION_STEPS
+    )
+
+
+def run_one(config: BudgetConfig, seed: int, steps: int, work_dir: str, samples: int) -> RunResult:
+    """Train and measure one run; meant to run in a process of its own."""
+    from gan_plugin_metrics import evaluate_run
+
+    out = Path(work_dir) / f"{config.name}-seed{seed}"
+    load = [round(v, 2) for v in os.getloadavg()] if hasattr(os, "getloadavg") else []
+    train_s, loop_s = _train(config, seed, steps, out)
+    started = time.perf_counter()
+    evaluation = evaluate_run(out, metrics="modes", n=samples, use_cache=False)
+    return RunResult(
+        config=config.name,
+        seed=seed,
+        steps=steps,
+        modes=int(evaluation.metrics["modes"]),
+        kl=float(evaluation.metrics["modes_kl"]),
+        train_s=round(train_s, 1),
+        loop_s=round(loop_s, 1),
+        eval_s=round(time.perf_counter() - started, 1),
+        load_average=load,
+    )
+
+
+def _mean_std(values: Sequence[float]) -> tuple[float, float]:
+    return statistics.fmean(values), (statistics.stdev(values) if len(values) > 1 else 0.0)
+
+
+def summarise(results: Sequence[RunResult]) -> list[dict[str, Any]]:
+    """One row per config: mean and standard deviation over seeds."""
+    rows = []
+    for name in dict.fromkeys(r.config for r in results):
+        group = [r for r in results if r.config == name]
+        modes, kl, loop = (_mean_std(v) for v in zip(*((r.modes, r.kl, r.loop_s) for r in group), strict=True))
+        rows.append(
+            {
+                "config": name,
+                "seeds": [r.seed for r in group],
+                "steps": group[0].steps,
+                "modes_mean": modes[0],
+                "modes_std": modes[1],
+                "modes_min": min(r.modes for r in group),
+                "kl_mean": kl[0],
+                "kl_std": kl[1],
+                "kl_max": max(r.kl for r in group),
+                "loop_min_mean": loop[0] / 60,
+            }
+        )
+    return rows
+
+
+def markdown(rows: Sequence[Mapping[str, Any]]) -> str:
+    """The summary as a markdown table, the published figures first."""
+    lines = [
+        "| config | modes of 1,000 | KL | worst seed (modes, KL) | steps | training minutes (mean) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, (modes, kl) in PUBLISHED.items():
+        lines.append(f"| {name} (published) | {modes:g} | {kl:g} | | | |")
+    for row in rows:
+        lines.append(
+            f"| {row['config']} | {row['modes_mean']:.1f} ± {row['modes_std']:.1f} | {row['kl_mean']:.3f} ± "
+            f"{row['kl_std']:.3f} | {row['modes_min']}, {row['kl_max']:.3f} | {row['steps']} | "
+            f"{row['loop_min_mean']:.1f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _load(path: Path) -> tuple[list[RunResult], dict[str, int], dict[str, float]]:
+    """The runs, step counts and calibrations of an earlier report (``--append``)."""
+    if not path.exists():
+        return [], {}, {}
+    report = json.loads(path.read_text())
+    runs = [RunResult(**run) for run in report["runs"]]
+    return runs, dict(report.get("steps", {})), dict(report.get("seconds_per_step", {}))
+
+
+def write_report(
+    out: Path, results: Sequence[RunResult], steps: Mapping[str, int], per_step: Mapping[str, float], budget_min: float
+) -> str:
+    """Write OUT.json and OUT.md (each replaced whole, so a reader never sees half a report)."""
+    order = {name: i for i, name in enumerate(CONFIGS)}
+    results = sorted(results, key=lambda r: (order.get(r.config, len(order)), r.seed))
+    rows = summarise(results)
+    report = {
+        "machine": machine(),
+        "budget_min": budget_min,
+        "samples": SAMPLES,
+        "configs": {name: asdict(config) for name, config in CONFIGS.items() if name in steps},
+        "seconds_per_step": dict(per_step),
+        "steps": dict(steps),
+        "published": PUBLISHED,
+        "summary": rows,
+        "runs": [asdict(r) for r in results],
+    }
+    table = markdown(rows)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    for suffix, text in ((".json", json.dumps(report, indent=2) + "\n"), (".md", table)):
+        target = out.with_suffix(suffix)
+        partial = target.with_name(target.name + ".partial")
+        partial.write_text(text)
+        partial.replace(target)
+    return table
+
+
+def _in_own_process(function: Any, *args: Any) -> Any:
+    """Run ``function(*args)`` in a fresh process: every run starts from the same interpreter state."""
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
+        return pool.submit(function, *args).result()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--configs", nargs="+", default=list(CONFIGS), choices=list(CONFIGS))
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--budget-min", type=float, default=DEFAULT_BUDGET_MIN, help="training minutes per run")
+    parser.add_argument("--steps", type=int, default=None, help="every config's steps, no calibration (smoke tests)")
+    parser.add_argument("--samples", type=int, default=SAMPLES, help="generated samples per evaluation")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="writes OUT.json and OUT.md")
+    parser.add_argument("--append", action="store_true", help="keep OUT.json's runs and step counts; skip its runs")
+    parser.add_argument("--work-dir", type=Path, default=None, help="keep the run directories here")
+    args = parser.parse_args(argv)
+    if args.budget_min <= 0 or (args.steps is not None and args.steps <= 0) or args.samples <= 0:
+        parser.error("--budget-min, --steps and --samples must be positive")
+
+    results, steps, per_step = _load(args.out.with_suffix(".json")) if args.append else ([], {}, {})
+    done = {(r.config, r.seed) for r in results}
+    with tempfile.TemporaryDirectory() as tmp:
+        work_dir = str(args.work_dir or tmp)
+        for name in args.configs:
+            config = CONFIGS[name]
+            if args.steps is not None:
+                steps[name] = args.steps
+            elif name not in steps:
+                per_step[name] = _in_own_process(calibrate, config, work_dir)
+                steps[name] = max(CALIBRATION_STEPS, math.floor(args.budget_min * 60 / per_step[name]))
+                print(f"{name}: {1000 * per_step[name]:.0f} ms/step -> {steps[name]} steps", file=sys.stderr)
+            for seed in args.seeds:
+                if (name, seed) in done:
+                    continue
+                result = _in_own_process(run_one, config, seed, steps[name], work_dir, args.samples)
+                results.append(result)
+                print(
+                    f"{name} seed {seed}: {result.modes} modes, KL {result.kl:.3f}, {result.loop_s / 60:.1f} min",
+                    file=sys.stderr,
+                )
+                write_report(args.out, results, steps, per_step, args.budget_min)
+    print(write_report(args.out, results, steps, per_step, args.budget_min))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

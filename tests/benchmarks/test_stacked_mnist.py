@@ -1,0 +1,58 @@
+"""The Stacked MNIST benchmark end to end on a few steps: calibration, training, the modes metric and
+the report. The numbers are meaningless at this length; the plumbing is what is tested."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+
+pytest.importorskip("gan_plugin_dcgan")
+pytest.importorskip("gan_plugin_metrics")
+
+
+def _load_benchmark(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    monkeypatch.syspath_prepend(str(BENCHMARKS))  # the spawned runs import the module by name
+    spec = importlib.util.spec_from_file_location("stacked_mnist", BENCHMARKS / "stacked_mnist.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "stacked_mnist", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_calibrated_run_writes_json_and_table_and_append_skips_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bench = _load_benchmark(monkeypatch)
+    monkeypatch.setattr(bench, "CALIBRATION_STEPS", 40)  # timed from step 20 to 40
+    out = tmp_path / "sm"
+    argv = ["--configs", "dcgan", "--seeds", "1", "--budget-min", "0.02", "--samples", "200", "--out", str(out)]
+    assert bench.main(argv) == 0
+    report = json.loads(out.with_suffix(".json").read_text())
+    (run,) = report["runs"]
+    per_step = report["seconds_per_step"]["dcgan"]
+    assert per_step > 0 and run["steps"] == max(40, int(0.02 * 60 / per_step)) == report["steps"]["dcgan"]
+    assert run["config"] == "dcgan" and run["seed"] == 1 and 1 <= run["modes"] <= 1000 and run["kl"] >= 0
+    assert run["loop_s"] > 0 and run["eval_s"] > 0
+    assert "| dcgan |" in out.with_suffix(".md").read_text()
+
+    assert bench.main([*argv, "--append"]) == 0  # nothing left to run: the same report
+    assert json.loads(out.with_suffix(".json").read_text())["runs"] == [run]
+
+
+def test_the_summary_is_mean_and_std_over_seeds(monkeypatch: pytest.MonkeyPatch) -> None:
+    bench = _load_benchmark(monkeypatch)
+    runs = [
+        bench.RunResult("r3gan", seed, 10, modes, kl, 60.0, 60.0, 1.0)
+        for seed, modes, kl in [(0, 998, 0.02), (1, 1000, 0.04)]
+    ]
+    (row,) = bench.summarise(runs)
+    assert row["modes_mean"] == pytest.approx(999.0) and row["modes_min"] == 998
+    assert row["kl_mean"] == pytest.approx(0.03) and row["kl_max"] == pytest.approx(0.04)
+    assert row["loop_min_mean"] == pytest.approx(1.0)

@@ -1,0 +1,44 @@
+"""The per-option cost benchmark on a few steps: every round times the base run and each option."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+
+pytest.importorskip("gan_plugin_dcgan")
+
+
+def _load_benchmark(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    spec = importlib.util.spec_from_file_location("toolkit_cost", BENCHMARKS / "toolkit_cost.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "toolkit_cost", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_two_options_over_two_rounds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bench = _load_benchmark(monkeypatch)
+    out = tmp_path / "cost"
+    argv = ["--options", "r1", "ema", "--rounds", "2", "--steps", "40", "--out", str(out)]
+    assert bench.main(argv) == 0
+    record = json.loads(out.with_suffix(".json").read_text())
+    assert list(record["seconds_per_step"]) == ["base", "r1", "ema"]  # the base first, in every round
+    assert all(len(values) == 2 and min(values) > 0 for values in record["seconds_per_step"].values())
+    assert record["summary"]["base"]["ratio"] == {"median": 1.0, "min": 1.0, "max": 1.0}
+    table = out.with_suffix(".md").read_text()
+    assert "| r1 | `train.r1=1` `train.reg_every=1` |" in table
+
+
+def test_a_ratio_divides_by_its_own_rounds_base(monkeypatch: pytest.MonkeyPatch) -> None:
+    bench = _load_benchmark(monkeypatch)
+    rows = bench.report({"base": [1.0, 2.0, 4.0], "r1": [3.0, 4.0, 8.0]})
+    assert rows["r1"]["ratio"] == {"median": 2.0, "min": 2.0, "max": 3.0}
+    assert rows["r1"]["seconds_per_step"]["median"] == 4.0
