@@ -9,19 +9,31 @@
     ├── loss_curves.png              every logged scalar against the step
     ├── metrics.json                 what `gan eval` measured last
     ├── samples/step_00000500.png    fixed-input sample grids
-    └── checkpoints/step_00001000/   Accelerate's save_state, plus each network by name:
-        ├── generator.safetensors
-        └── discriminator.safetensors
+    ├── .lock                        held by the one `gan train` writing here (its pid inside)
+    └── checkpoints/step_00001000/   the full training state, nothing pickled:
+        ├── generator.safetensors        each network by its role (generator_ema too with train.ema)
+        ├── discriminator.safetensors
+        ├── optimizer-generator.safetensors, optimizer-discriminator.safetensors
+        ├── progress.json                the loop's position (step, batches drawn, running averages)
+        ├── data.json                    the data description the run trained on
+        ├── rng-0.safetensors            each process's random-number states
+        └── MANIFEST.json                every file's size and SHA-256, written last
 
 The files a run is resumed and read from (``config.toml``, ``data.json``, ``log.jsonl`` when it is
 cut back, ``metrics.json``, checkpoints) are replaced atomically, so a kill at any moment leaves the
-old version or the new one; pictures (sample grids, the loss plot) are simply written again.
+old version or the new one; pictures (sample grids, the loss plot) are simply written again. A
+checkpoint that does not match its manifest is never loaded: the newest intact one is used instead,
+and the user is told which (see :meth:`RunDir.intact_checkpoint`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
-from collections.abc import Mapping
+import os
+import warnings
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -34,9 +46,16 @@ from gan_core._files import atomic_write_text
 from gan_core._inputs import InputSampler, Noise
 from gan_core._records import DataInfo
 from gan_core._registry import Registry
+from gan_core._state_files import checkpoint_problem
 from gan_core._toolkit import make_game
 from gan_core._variant import Variant
-from gan_core.errors import ConfigError, RunDirectoryError
+from gan_core.errors import (
+    CheckpointError,
+    ConfigError,
+    GanWarning,
+    RunDirectoryError,
+    RunDirectoryLockedError,
+)
 
 #: the networks a checkpoint holds by name: the generator, the discriminator, and the generator's moving
 #: average when ``train.ema`` keeps one
@@ -62,15 +81,17 @@ class JsonlLog:
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    """The records of a JSON-lines file; a line cut short by a kill mid-write is dropped."""
-    if not path.exists():
+    """The records of a JSON-lines file; a line cut short by a kill mid-write, or garbled, is dropped."""
+    if not path.is_file():
         return []
     records = []
-    for line in path.read_text().splitlines():
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
         try:
-            records.append(json.loads(line))
+            record = json.loads(line)
         except json.JSONDecodeError:
             continue
+        if isinstance(record, dict):
+            records.append(record)
     return records
 
 
@@ -153,13 +174,20 @@ class RunDir:
     def write_data_info(self, info: DataInfo) -> None:
         atomic_write_text(self.path / self.DATA_INFO, json.dumps(attrs.asdict(info)))
 
-    def read_data_info(self) -> DataInfo:
+    def read_data_info(self, checkpoint: Path | None = None) -> DataInfo:
+        """The data description: the copy a checkpoint holds (checked by its manifest) when there is one,
+        the run's ``data.json`` otherwise."""
         path = self.path / self.DATA_INFO
+        if checkpoint is not None and (checkpoint / self.DATA_INFO).is_file():
+            path = checkpoint / self.DATA_INFO
         if not path.exists():
             raise RunDirectoryError(
                 f"{self.path} is not a run directory written by 'gan train' ({self.DATA_INFO} is missing)"
             )
-        return _data_info(json.loads(path.read_text()))
+        try:
+            return _data_info(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as error:
+            raise RunDirectoryError(f"{path}: damaged ({_first_line(error)})") from None
 
     # --- the log ---------------------------------------------------------------------------------
 
@@ -213,6 +241,72 @@ class RunDir:
         found = self.checkpoints()
         return found[-1] if found else None
 
+    def intact_checkpoint(self) -> tuple[Path | None, list[tuple[Path, str]]]:
+        """The newest checkpoint that matches its manifest, and each newer one that does not, with why.
+
+        Only complete checkpoints are candidates; a damaged one is passed over, never loaded.
+        """
+        damaged: list[tuple[Path, str]] = []
+        for checkpoint in reversed(self.checkpoints()):
+            problem = checkpoint_problem(checkpoint)
+            if problem is None:
+                return checkpoint, damaged
+            damaged.append((checkpoint, problem))
+        return None, damaged
+
+    def checkpoint_to_read(self) -> Path:
+        """The checkpoint ``gan sample`` and ``gan eval`` read: the newest intact one, naming any newer
+        damaged one in a warning; a one-line error when none is intact."""
+        checkpoint, damaged = self.intact_checkpoint()
+        if checkpoint is None:
+            if not damaged:
+                raise RunDirectoryError(f"RUN_DIR: {self.path} has no checkpoint yet")
+            newest, problem = damaged[0]
+            raise CheckpointError(f"RUN_DIR: {self.path} has no intact checkpoint ({newest.name}: {problem})")
+        for bad, problem in damaged:
+            warnings.warn(f"checkpoint {bad.name} is damaged ({problem}); using {checkpoint.name}", GanWarning, 2)
+        return checkpoint
+
+    def set_aside(self, checkpoint: Path) -> Path:
+        """Rename a damaged checkpoint out of the way (``damaged-step_...``), keeping it for inspection."""
+        target = checkpoint.with_name(f"damaged-{checkpoint.name}")
+        suffix = 1
+        while target.exists():
+            suffix += 1
+            target = checkpoint.with_name(f"damaged-{checkpoint.name}.{suffix}")
+        os.replace(checkpoint, target)
+        return target
+
+    # --- the writer's lock -----------------------------------------------------------------------
+
+    LOCK = ".lock"
+
+    @contextlib.contextmanager
+    def lock(self, field: str = "--out") -> Iterator[None]:
+        """Hold the directory's exclusive lock while a run writes into it; a second writer gets a
+        one-line :class:`RunDirectoryLockedError` naming the holder's pid.
+
+        The lock is ``flock`` on ``.lock`` (released by the kernel if the holder dies, even by kill -9);
+        a directory this call made is removed again if nothing but the lock was put in it.
+        """
+        created = not self.path.exists()
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:
+            raise RunDirectoryError(f"{field}: {self.path} is a file, not a directory") from None
+        except OSError as error:
+            raise RunDirectoryError(f"{field}: cannot create {self.path} ({_first_line(error)})") from None
+        handle = _acquire(self.path / self.LOCK, field)
+        try:
+            yield
+        finally:
+            with contextlib.suppress(OSError):
+                (self.path / self.LOCK).unlink()
+            os.close(handle)
+            if created:
+                with contextlib.suppress(OSError):
+                    self.path.rmdir()  # only if empty: the run wrote nothing
+
     @staticmethod
     def weights_name(role: Role) -> str:
         """The file each checkpoint holds one network's weights in, by the network's role."""
@@ -227,6 +321,42 @@ class RunDir:
         if named.exists() or fallback is None or not (checkpoint / fallback).exists():
             return named
         return checkpoint / fallback
+
+
+def _acquire(path: Path, field: str) -> int:
+    """Open and ``flock`` the lock file; retry if its holder unlinked it between our open and lock."""
+    import fcntl  # POSIX only; imported here so that reading runs still works elsewhere
+
+    while True:
+        try:
+            handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as error:
+            raise RunDirectoryError(f"{field}: cannot write into {path.parent} ({_first_line(error)})") from None
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as error:
+            holder = os.pread(handle, 32, 0).decode(errors="replace").strip() or "unknown"
+            os.close(handle)
+            if error.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                raise RunDirectoryError(f"{field}: cannot lock {path} ({_first_line(error)})") from None
+            raise RunDirectoryLockedError(
+                f"{field}: {path.parent} is in use by another gan train (pid {holder}); "
+                "wait for it to finish or choose another directory"
+            ) from None
+        try:
+            same = os.fstat(handle).st_ino == os.stat(path).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            os.ftruncate(handle, 0)
+            os.pwrite(handle, f"{os.getpid()}\n".encode(), 0)
+            return handle
+        os.close(handle)  # the previous holder removed the file while we opened it: take the new one
+
+
+def _first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return (lines[0] if lines else type(error).__name__)[:200]
 
 
 def _data_info(data: dict[str, Any]) -> DataInfo:
@@ -281,22 +411,28 @@ def load_run(
     run = run_dir if isinstance(run_dir, RunDir) else RunDir(Path(run_dir))
     if not run.config_file.exists():
         raise RunDirectoryError(f"RUN_DIR: {run.path} is not a run directory written by 'gan train'")
-    info = run.read_data_info()
     variant, config = run.load_config(registry)
-    checkpoint = checkpoint or run.latest_checkpoint()
-    if checkpoint is None:
-        raise RunDirectoryError(f"RUN_DIR: {run.path} has no checkpoint yet")
+    checkpoint = checkpoint or run.checkpoint_to_read()
+    info = run.read_data_info(checkpoint)
     game = make_game(variant, config, info, registry, resolve_loss=False)
     averaged = average and RunDir.weights_file(checkpoint, "generator_ema").exists()
-    load_model(game.generator, str(RunDir.weights_file(checkpoint, "generator_ema" if averaged else "generator")))
+    _load_weights(game.generator, RunDir.weights_file(checkpoint, "generator_ema" if averaged else "generator"))
     game.generator.eval()
     loaded_discriminator = None
     if discriminator:
-        load_model(game.discriminator, str(RunDir.weights_file(checkpoint, "discriminator")))
+        _load_weights(game.discriminator, RunDir.weights_file(checkpoint, "discriminator"))
         loaded_discriminator = game.discriminator.eval()
     return TrainedRun(
         variant, config, info, game.generator, checkpoint, game.inputs, loaded_discriminator, run, averaged
     )
+
+
+def _load_weights(network: nn.Module, path: Path) -> None:
+    """Weights into a network rebuilt from ``config.toml``; a mismatch (an edited config) is one line."""
+    try:
+        load_model(network, str(path))
+    except Exception as error:  # safetensors and torch raise several types
+        raise CheckpointError(f"{path}: cannot be loaded into the configured network ({_first_line(error)})") from None
 
 
 def load_generator(run_dir: Path | str | RunDir, registry: Registry) -> TrainedRun:

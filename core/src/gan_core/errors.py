@@ -13,6 +13,9 @@ from collections.abc import Iterable
 class GanError(Exception):
     """Base class of errors caused by user input (exit code 2 from the CLI)."""
 
+    #: what ``gan`` exits with after printing the message
+    exit_code: int = 2
+
 
 class ConfigError(GanError, ValueError):
     """A configuration value is unknown, of the wrong type or out of range."""
@@ -64,12 +67,45 @@ class RunDirectoryError(GanError):
     """A run directory is missing, incomplete, or would be overwritten."""
 
 
+class RunDirectoryLockedError(RunDirectoryError):
+    """Another process is writing into the run directory (``gan train`` holds its lock)."""
+
+
+class CheckpointError(RunDirectoryError):
+    """A checkpoint's files are missing, damaged or of another format than this gan-core reads."""
+
+
+class DivergenceError(GanError):
+    """Training produced a non-finite loss, gradient or weight and was stopped.
+
+    Exit code 3: nothing the user typed was wrong, the run itself failed; the last finite
+    checkpoint is kept.
+    """
+
+    exit_code = 3
+
+    def __init__(self, step: int, what: str, checkpoint: str | None) -> None:
+        self.step = step
+        self.what = what
+        self.checkpoint = checkpoint
+        kept = f"; the last finite checkpoint is {checkpoint}" if checkpoint else "; no checkpoint was saved before it"
+        super().__init__(
+            f"training diverged at step {step}: {what} is not finite{kept}. "
+            "Try a lower learning rate, a gradient penalty (train.r1) or another loss"
+        )
+
+
 def describe_choices(values: Iterable[object]) -> str:
     """Render allowed values the same way in every message: ``'a', 'b' or 'c'``."""
     shown = [repr(v) for v in values]
     if len(shown) <= 1:
         return "".join(shown)
     return ", ".join(shown[:-1]) + " or " + shown[-1]
+
+
+class GanWarning(UserWarning):
+    """Something the user must know that does not stop the command: a damaged checkpoint passed over,
+    a resume that will not reproduce bit for bit. ``gan`` prints each on one line."""
 
 
 class GanDeprecationWarning(DeprecationWarning):
@@ -82,12 +118,16 @@ class GanDeprecationWarning(DeprecationWarning):
 
 __all__ = [
     "AmbiguousNameError",
+    "CheckpointError",
     "ConfigError",
     "DataUnavailableError",
+    "DivergenceError",
     "GanDeprecationWarning",
     "GanError",
+    "GanWarning",
     "PluginError",
     "RunDirectoryError",
+    "RunDirectoryLockedError",
     "UnknownNameError",
     "describe_choices",
 ]

@@ -8,8 +8,10 @@ The trainer never asks what kind of variant it runs: the game says what the gene
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -36,31 +38,45 @@ from gan_core._rundir import Role, RunDir, checkpoint_step
 from gan_core._sample_files import save_samples
 from gan_core._stream import BatchStream
 from gan_core._toolkit import discriminator_options, make_game
-from gan_core._training.checkpoint import save_checkpoint
+from gan_core._training.checkpoint import load_checkpoint, save_checkpoint, saved_processes
 from gan_core._training.evaluation import MetricEvaluator, metric_specs, run_evaluators
 from gan_core._training.logs import format_scalar, plot_losses
 from gan_core._variant import EvalContext, Evaluator, Variant, check_data
 from gan_core.augment import DiffAugment
-from gan_core.errors import ConfigError, RunDirectoryError
+from gan_core.errors import ConfigError, DivergenceError, GanWarning, RunDirectoryError
 from gan_core.losses import CORE_LOSSES
 
 
 @attrs.define
 class _Progress:
-    """The loop's own state, saved in every checkpoint through ``register_for_checkpointing``."""
+    """The loop's own state, saved in every checkpoint as ``progress.json``."""
 
     step: int = 0
     batches: int = 0
     extra: dict[str, int] = attrs.field(factory=dict)  # batches consumed from each extra data set
     d_updates: int = 0  # discriminator updates made (lazy regularisers count them)
+    processes: int = 1  # how many processes trained: another count draws other noise
+    averages: dict[str, Any] = attrs.field(factory=dict)  # the log's running sums since its last line
 
     def state_dict(self) -> dict[str, object]:
-        return {"step": self.step, "batches": self.batches, "extra": dict(self.extra), "d_updates": self.d_updates}
+        return {
+            "step": self.step,
+            "batches": self.batches,
+            "extra": dict(self.extra),
+            "d_updates": self.d_updates,
+            "processes": self.processes,
+            "averages": self.averages,
+        }
 
-    def load_state_dict(self, state: Mapping[str, object]) -> None:
-        self.step, self.batches = int(state["step"]), int(state["batches"])  # type: ignore[call-overload]
-        self.extra = {str(k): int(v) for k, v in dict(state.get("extra", {})).items()}  # type: ignore[call-overload]
-        self.d_updates = int(state.get("d_updates", 0))  # type: ignore[call-overload]
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        try:
+            self.step, self.batches = int(state["step"]), int(state["batches"])
+            self.extra = {str(k): int(v) for k, v in dict(state.get("extra", {})).items()}
+            self.d_updates = int(state.get("d_updates", 0))
+            self.processes = int(state.get("processes", 0))  # 0: not recorded (gan-core 0.1, 0.2.0)
+            self.averages = dict(state.get("averages", {}))
+        except (KeyError, TypeError, ValueError) as error:
+            raise RunDirectoryError(f"the checkpoint's progress is damaged ({error})") from None
 
 
 @attrs.frozen
@@ -136,6 +152,21 @@ class _Averages:
         self.sums, self.counts = {}, {}
         return means
 
+    def state(self) -> dict[str, Any]:
+        """The sums as plain numbers (exact: a float32 is a double without rounding), for a checkpoint
+        saved between two log steps: the resumed run's first line then averages every step it says."""
+        return {
+            name: {"sum": total.tolist(), "dtype": str(total.dtype).removeprefix("torch."), "count": self.counts[name]}
+            for name, total in self.sums.items()
+        }
+
+    def restore(self, state: Mapping[str, Any], device: torch.device) -> None:
+        self.sums = {
+            name: torch.tensor(entry["sum"], dtype=getattr(torch, entry["dtype"]), device=device)
+            for name, entry in state.items()
+        }
+        self.counts = {name: int(entry["count"]) for name, entry in state.items()}
+
 
 class GanTrainer:
     """Trains ``variant`` under ``config``, writing everything into ``out_dir``.
@@ -167,31 +198,39 @@ class GanTrainer:
         self.evaluators = list(evaluators)
 
     def fit(self, resume: bool = False) -> TrainResult:
-        """Train to ``train.steps`` (from the last checkpoint, with ``resume``) and return what was done."""
-        session = self._start(resume)
-        try:
-            for step in range(session.start_step, self.config.train.steps):
-                scalars = session.play(step)
-                session.after_step(step + 1, scalars)
-        finally:
-            session.close()
-        return session.finish()
+        """Train to ``train.steps`` (from the last intact checkpoint, with ``resume``) and return what was
+        done. The run directory is locked against a second writer for the whole call."""
+        with contextlib.ExitStack() as held:
+            session = self._start(resume, held)
+            try:
+                for step in range(session.start_step, self.config.train.steps):
+                    scalars = session.play(step)
+                    session.after_step(step + 1, scalars)
+            finally:
+                session.close()
+            return session.finish()
 
     # -- setup: every check before any write ------------------------------------------------------
 
-    def _start(self, resume: bool) -> _Session:
+    def _start(self, resume: bool, held: contextlib.ExitStack) -> _Session:
+        """Every check, and the checkpoint's state loaded, before the first write into the directory:
+        a refused or failed start leaves it as it was."""
         train = self.config.train
         evaluators = self._all_evaluators()
         accelerator = self._make_accelerator()
         run = RunDir(self.out_dir)
-        checkpoint = self._checkpoint_to_resume(run, resume)
+        if accelerator.is_main_process:
+            held.enter_context(run.lock("--out"))
+        checkpoint, damaged = self._checkpoint_to_resume(run, resume)
         set_seed(train.seed, device_specific=True)
         data = self.load_data()
         check_data(self.variant, data.info, train.dataset)
         game = make_game(self.variant, self.config, data.full_info, self._catalog())
         game.inputs.check(data)
-        self._prepare_directory(accelerator, run, checkpoint)
-        return _Session(self, accelerator, run, data, game, checkpoint, evaluators)
+        session = _Session(self, accelerator, run, data, game, checkpoint, evaluators)
+        self._prepare_directory(accelerator, run, checkpoint, damaged, resume)
+        session.open_outputs()
+        return session
 
     def _make_accelerator(self) -> Accelerator:
         if self._accelerator is not None:
@@ -238,32 +277,49 @@ class GanTrainer:
             return []
         return found
 
-    def _checkpoint_to_resume(self, run: RunDir, resume: bool) -> Path | None:
-        """The checkpoint ``--resume`` continues from, or a one-line error if the request cannot be met."""
+    def _checkpoint_to_resume(self, run: RunDir, resume: bool) -> tuple[Path | None, list[Path]]:
+        """The checkpoint ``--resume`` continues from (the newest intact one) and the damaged newer ones
+        it passes over, or a one-line error if the request cannot be met.
+
+        A run that died before its first checkpoint restarts from step 0, with a notice.
+        """
         if not resume:
             if run.holds_results():
                 raise RunDirectoryError(
                     f"--out {self.out_dir} already holds a run; pass --resume to continue it "
                     "or choose another directory"
                 )
-            return None
-        checkpoint = run.latest_checkpoint()
+            return None, []
+        checkpoint, damaged = run.intact_checkpoint()
+        if checkpoint is None and not run.holds_results():
+            raise RunDirectoryError(
+                f"--resume: no checkpoint in {self.out_dir}; leave out --resume to start a run there"
+            )
+        then = f"resuming from {checkpoint.name}" if checkpoint is not None else "restarting from step 0"
+        for bad, problem in damaged:
+            warnings.warn(f"checkpoint {bad.name} is damaged ({problem}); {then}", GanWarning, 3)
         if checkpoint is None:
-            raise RunDirectoryError(f"--resume: no checkpoint in {self.out_dir}")
+            if not damaged:
+                warnings.warn(f"--resume: {self.out_dir} holds no checkpoint yet; {then}", GanWarning, 3)
+            return None, [bad for bad, _ in damaged]
         if checkpoint_step(checkpoint) > self.config.train.steps:
             raise ConfigError(
                 "train.steps",
                 f"must be >= the checkpoint's step ({checkpoint_step(checkpoint)}), got {self.config.train.steps}",
             )
-        return checkpoint
+        return checkpoint, [bad for bad, _ in damaged]
 
-    def _prepare_directory(self, accelerator: Accelerator, run: RunDir, checkpoint: Path | None) -> None:
-        accelerator.wait_for_everyone()  # every process checks the directory before the main one writes
+    def _prepare_directory(
+        self, accelerator: Accelerator, run: RunDir, checkpoint: Path | None, damaged: Sequence[Path], resume: bool
+    ) -> None:
+        accelerator.wait_for_everyone()  # every process loads its state before the main one writes
         if accelerator.is_main_process:
             run.samples_dir.mkdir(parents=True, exist_ok=True)
             run.write_config(self.config)
-            if checkpoint is not None:
-                run.truncate_log(checkpoint_step(checkpoint))
+            for bad in damaged:
+                run.set_aside(bad)
+            if resume:
+                run.truncate_log(checkpoint_step(checkpoint) if checkpoint is not None else 0)
         accelerator.wait_for_everyone()
 
 
@@ -282,27 +338,32 @@ class _Session:
     ) -> None:
         self.trainer, self.train, self.accelerator, self.run = trainer, trainer.config.train, accelerator, run
         self.data, self.game, self.evaluators = data, game, evaluators
+        self.averages = _Averages()
         self.ctx, self.schedule, self.progress = self._prepare(checkpoint)
         self.average = self._average(checkpoint)
         self.start_step = self.progress.step
         self.fixed = game.inputs.fixed(self.train.grid_size, self.train.seed, data)
         self.main = accelerator.is_main_process
-        self.log = run.open_log() if self.main else None
-        if self.main:
-            run.write_data_info(data.full_info)
-        self.bar = tqdm(
-            total=self.train.steps,
-            initial=self.start_step,
-            disable=not (self.main and self.train.progress),
-            desc=trainer.variant.name,
-            dynamic_ncols=True,
-        )
-        self.averages = _Averages()
+        self.log: Any = None
+        self.bar: Any = None
         self.unchecked = bool(discriminator_options(self.train))  # options the step must honour
         self.last: dict[str, float] = {}
         self.saved: Path | None = checkpoint
         self.started = time.perf_counter()
         self.loop_seconds = 0.0
+
+    def open_outputs(self) -> None:
+        """The log and the progress bar, once the directory is prepared."""
+        if self.main:
+            self.log = self.run.open_log()
+            self.run.write_data_info(self.data.full_info)
+        self.bar = tqdm(
+            total=self.train.steps,
+            initial=self.start_step,
+            disable=not (self.main and self.train.progress),
+            desc=self.trainer.variant.name,
+            dynamic_ncols=True,
+        )
 
     def _prepare(self, checkpoint: Path | None) -> tuple[StepContext, _LinearDecay | None, _Progress]:
         """Accelerate's wrappers, the decay schedule, the loop's progress (restored from ``checkpoint``)
@@ -313,10 +374,20 @@ class _Session:
         )
         # the configured rates, before a checkpoint's (possibly decayed) ones replace them
         schedule = _LinearDecay(game.g_optimizer, game.d_optimizer) if train.lr_decay == "linear" else None
-        progress = _Progress()
-        accelerator.register_for_checkpointing(progress)
+        progress = _Progress(processes=accelerator.num_processes)
         if checkpoint is not None:
-            accelerator.load_state(str(checkpoint))
+            progress.load_state_dict(load_checkpoint(accelerator, checkpoint, self._networks(), self._optimizers()))
+            self.averages.restore(progress.averages, accelerator.device)
+            saved = progress.processes or saved_processes(checkpoint)
+            if saved != accelerator.num_processes:
+                warnings.warn(
+                    f"{checkpoint.name} was saved by {saved} process(es) and resumes with "
+                    f"{accelerator.num_processes}: training continues, but will not reproduce an "
+                    "uninterrupted run bit for bit",
+                    GanWarning,
+                    4,
+                )
+            progress.processes = accelerator.num_processes
         plain = _wrappers_add_nothing(accelerator)
         ctx = StepContext(
             accelerator=accelerator,
@@ -340,6 +411,12 @@ class _Session:
             augment=DiffAugment(train.augmentations) if train.augmentations else None,
         )
         return ctx, schedule, progress
+
+    def _networks(self) -> dict[Role, nn.Module]:
+        return {"generator": self.game.generator, "discriminator": self.game.discriminator}
+
+    def _optimizers(self) -> dict[str, Optimizer]:
+        return {"generator": self.game.g_optimizer, "discriminator": self.game.d_optimizer}
 
     def _stream(self, data: LoadedData, start: int, key: str) -> BatchStream:
         return BatchStream(
@@ -383,6 +460,7 @@ class _Session:
             self.schedule.set(1.0 - step / self.train.steps)
         before = self.ctx.d_updates
         scalars = self.game.step(self.ctx)
+        self._guard_scalars(step + 1, scalars)
         if self.unchecked:
             self._check_step_honours_options(before)
         if self.average is not None:
@@ -394,6 +472,38 @@ class _Session:
             self.progress.extra = {name: stream.consumed for name, stream in self.ctx.streams.items()}
         self.bar.update(1)
         return scalars
+
+    def _guard_scalars(self, done: int, scalars: Mapping[str, Tensor]) -> None:
+        """Stop at the first non-finite loss (one check per step: NaN weights or gradients make the next
+        losses NaN, so they are caught here too, one step later at most)."""
+        if not scalars:
+            return
+        values = torch.cat([value.detach().reshape(-1).float() for value in scalars.values()])
+        if bool(torch.isfinite(values).all()):
+            return
+        name = next(n for n, v in scalars.items() if not bool(torch.isfinite(v.detach().float()).all()))
+        self._diverged(done, f"the loss {name!r}")
+
+    def _guard_weights(self, done: int, networks: Mapping[Role, nn.Module]) -> None:
+        """Never save a non-finite network: the last finite checkpoint must survive pruning."""
+        for role, network in networks.items():
+            for name, tensor in self.accelerator.unwrap_model(network).state_dict().items():
+                if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+                    self._diverged(done, f"the {role}'s {name}")
+
+    def _diverged(self, done: int, what: str) -> None:
+        saved = self.run.latest_checkpoint()
+        error = DivergenceError(done, what, str(saved) if saved is not None else None)
+        if self.log is not None:
+            self.log.write(
+                {
+                    "step": done,
+                    "event": "divergence",
+                    "detail": f"{what} is not finite",
+                    "advice": "lower the learning rate (model.lr, train.d_lr), add train.r1, or try another loss",
+                }
+            )
+        raise error
 
     def _check_step_honours_options(self, d_updates_before: int) -> None:
         """R1, R2 and DiffAugment act in ``ctx.update_discriminator``: a step that never calls it (it
@@ -428,8 +538,18 @@ class _Session:
         if self.average is not None:
             networks["generator_ema"] = self._sampler()
             metadata["generator_ema"] = {"updates": str(self.average.updates)}
+        self._guard_weights(done, networks)
+        self.progress.averages = self.averages.state()
         self.saved = save_checkpoint(
-            self.accelerator, self.run, done, networks, self.train.keep_checkpoints, metadata=metadata
+            self.accelerator,
+            self.run,
+            done,
+            networks,
+            self.train.keep_checkpoints,
+            optimizers=self._optimizers(),
+            progress=self.progress.state_dict(),
+            data_info=attrs.asdict(self.data.full_info),
+            metadata=metadata,
         )
 
     def _log_scalars(self, done: int) -> None:
@@ -485,7 +605,8 @@ class _Session:
     # -- the end ----------------------------------------------------------------------------------
 
     def close(self) -> None:
-        self.bar.close()
+        if self.bar is not None:
+            self.bar.close()
         if self.log is not None:
             self.log.close()
 

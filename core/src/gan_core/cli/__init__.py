@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 
 from gan_core._plugins import STRICT_ENV, create_registry
 from gan_core._registry import Registry
 from gan_core.cli.parser import OneLineErrorParser
-from gan_core.errors import GanError
+from gan_core.errors import GanError, GanWarning
 
 __all__ = ["main"]
 
@@ -19,12 +20,45 @@ def _error(prog: str, message: str) -> int:
     return 2
 
 
+_OUT_OF_MEMORY = (
+    "out of memory: a setting asks for more than this machine holds "
+    "(lower train.batch_size, model sizes, grid_size or --n)"
+)
+
+
+def _allocation_failed(error: RuntimeError) -> bool:
+    """torch reports a failed allocation as a RuntimeError (or its OutOfMemoryError subclass)."""
+    text = str(error)
+    return (
+        type(error).__name__ == "OutOfMemoryError"
+        or "DefaultCPUAllocator: can't allocate memory" in text
+        or ("Trying to create tensor with negative dimension" in text)
+    )
+
+
+def _one_line_warnings() -> None:
+    """Show the library's own warnings as ``gan: warning: ...`` (no file, line or source echo)."""
+    shown = warnings.showwarning
+
+    def show(message: Warning | str, category: type[Warning], *args: object, **kwargs: object) -> None:
+        if issubclass(category, GanWarning):
+            sys.stderr.write(f"gan: warning: {message}\n")
+        else:
+            shown(message, category, *args, **kwargs)  # type: ignore[arg-type]
+
+    if getattr(warnings.showwarning, "_gan", False):
+        return
+    show._gan = True  # type: ignore[attr-defined]
+    warnings.showwarning = show
+
+
 def main(argv: Sequence[str] | None = None, registry: Registry | None = None) -> int:
     """Entry point of ``gan``; returns the exit code (2 for any user error, printed on one line).
 
     The registry is built here, once (or given, by an application or a test), and handed to the
     command in ``args.registry``.
     """
+    _one_line_warnings()
     if registry is None:
         try:
             registry = create_registry()
@@ -52,7 +86,14 @@ def main(argv: Sequence[str] | None = None, registry: Registry | None = None) ->
     try:
         return int(args._run(args) or 0)
     except GanError as error:
-        return _error(f"gan {args.command}", str(error))
+        _error(f"gan {args.command}", str(error))
+        return error.exit_code
+    except MemoryError:
+        return _error(f"gan {args.command}", _OUT_OF_MEMORY)
+    except RuntimeError as error:
+        if not _allocation_failed(error):
+            raise
+        return _error(f"gan {args.command}", _OUT_OF_MEMORY)
     except BrokenPipeError:  # `gan plugins | head`: the reader left; that is not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
