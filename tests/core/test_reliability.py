@@ -220,7 +220,7 @@ def test_the_payload_does_run_when_unpickled(tmp_path: Path) -> None:
     assert marker.exists()
     marker.unlink()
     _plant(tmp_path / "x.json", marker)
-    pickle.loads((tmp_path / "x.json").read_bytes())  # noqa: S301  # the point of the test
+    pickle.loads((tmp_path / "x.json").read_bytes())  # the point of the test
     assert marker.exists()
 
 
@@ -355,9 +355,9 @@ def test_divergence_from_the_command_line_exits_3_and_sample_uses_the_last_finit
 
 def test_a_second_writer_is_refused_in_one_line_naming_the_holder(tmp_path: Path) -> None:
     run = RunDir(tmp_path / "run")
-    with run.lock():
-        with pytest.raises(RunDirectoryLockedError, match=rf"in use by another gan train \(pid {os.getpid()}\)"):
-            fit(run.path)
+    holder = rf"in use by another gan train \(pid {os.getpid()}\)"
+    with run.lock(), pytest.raises(RunDirectoryLockedError, match=holder):
+        fit(run.path)
     assert not (run.path / ".lock").exists() and not run.path.exists()  # made here, left as found
 
 
@@ -407,7 +407,7 @@ def test_resume_of_a_run_that_died_before_its_first_checkpoint_restarts(tmp_path
 
 
 def test_resume_with_nothing_to_resume_says_how(tmp_path: Path) -> None:
-    with pytest.raises(RunDirectoryError, match="no checkpoint in .*leave out --resume"):
+    with pytest.raises(RunDirectoryError, match=r"no checkpoint in .*leave out --resume"):
         fit(tmp_path / "empty", resume=True)
     assert not (tmp_path / "empty").exists()
 
@@ -418,7 +418,7 @@ def test_a_refused_resume_leaves_the_directory_as_it_was(run4: Path) -> None:
         (checkpoint / "progress.json").write_text("[]")
         write_manifest(checkpoint, int(checkpoint.name[5:]))
     before = {p: p.read_bytes() for p in run4.rglob("*") if p.is_file()}
-    with pytest.raises(CheckpointError, match="progress.json: cannot be read"):
+    with pytest.raises(CheckpointError, match=r"progress\.json: cannot be read"):
         fit(run4, steps=6, resume=True)
     assert {p: p.read_bytes() for p in run4.rglob("*") if p.is_file()} == before
 

@@ -96,7 +96,7 @@ def load_checkpoint(
     for role, network in networks.items():
         path = RunDir.weights_file(checkpoint, role)
         try:
-            load_model(accelerator.unwrap_model(network), str(path), device=str(accelerator.device))
+            load_model(accelerator.unwrap_model(network), str(path))  # read on the CPU, copied into place
         except Exception as error:  # safetensors and size mismatches raise several types
             first = (str(error).strip().splitlines() or [type(error).__name__])[0]
             raise CheckpointError(f"{path}: cannot be loaded ({first[:200]})") from None
