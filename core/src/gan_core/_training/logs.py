@@ -1,8 +1,12 @@
-"""Reading scalars for people: the number format of the progress bar and the loss-curve plot."""
+"""Reading scalars for people: the number format, progress for a file or CI log, the loss-curve plot."""
 
 from __future__ import annotations
 
+import sys
+import time
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TextIO
 
 from gan_core._rundir import read_jsonl
 
@@ -13,6 +17,51 @@ def format_scalar(value: float) -> str:
     A fixed number of decimals hides small values: a learning rate of 1e-4 would read ``0.000``.
     """
     return f"{value:.4g}"
+
+
+class PlainProgress:
+    """Progress as whole lines, for output that is not a terminal (a file, a pipe, a CI log).
+
+    A bar redraws itself with carriage returns, which a log keeps as one multi-kilobyte line. This
+    prints a line at every tenth of the run and at least once a minute, and at the end; it offers
+    the part of tqdm's interface the trainer uses.
+    """
+
+    def __init__(
+        self, total: int, initial: int, desc: str, stream: TextIO | None = None, every_s: float = 60.0
+    ) -> None:
+        self.total, self.n, self.desc = total, initial, desc
+        self._stream = stream or sys.stderr
+        self._every_s = every_s
+        self._start, self._start_n = time.perf_counter(), initial
+        self._last_time = self._start
+        self._next_tenth = self._tenth_after(initial)
+        self._postfix: Mapping[str, str] = {}
+
+    def _tenth_after(self, step: int) -> int:
+        tenth = max(1, self.total // 10)
+        return (step // tenth + 1) * tenth
+
+    def update(self, n: int = 1) -> None:
+        self.n += n
+        now = time.perf_counter()
+        if self.n >= self._next_tenth or now - self._last_time >= self._every_s or self.n == self.total:
+            self._line(now)
+
+    def set_postfix(self, postfix: Mapping[str, str], refresh: bool = False) -> None:
+        self._postfix = dict(postfix)
+
+    def _line(self, now: float) -> None:
+        rate = (self.n - self._start_n) / max(now - self._start, 1e-9)
+        scalars = "".join(f" {name} {value}" for name, value in self._postfix.items())
+        percent = 100 * self.n // max(self.total, 1)
+        self._stream.write(f"{self.desc}: step {self.n}/{self.total} ({percent}%) {rate:.3g} steps/s{scalars}\n")
+        self._stream.flush()
+        self._last_time = now
+        self._next_tenth = self._tenth_after(self.n)
+
+    def close(self) -> None:
+        pass
 
 
 def plot_losses(log_path: Path, out_path: Path) -> Path | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import time
 import warnings
 from collections.abc import Mapping, Sequence
@@ -40,7 +41,7 @@ from gan_core._stream import BatchStream
 from gan_core._toolkit import discriminator_options, make_game
 from gan_core._training.checkpoint import load_checkpoint, save_checkpoint, saved_processes
 from gan_core._training.evaluation import MetricEvaluator, metric_specs, run_evaluators
-from gan_core._training.logs import format_scalar, plot_losses
+from gan_core._training.logs import PlainProgress, format_scalar, plot_losses
 from gan_core._variant import EvalContext, Evaluator, Variant, check_data
 from gan_core.augment import DiffAugment
 from gan_core.errors import ConfigError, DivergenceError, GanWarning, RunDirectoryError
@@ -357,13 +358,17 @@ class _Session:
         if self.main:
             self.log = self.run.open_log()
             self.run.write_data_info(self.data.full_info)
-        self.bar = tqdm(
-            total=self.train.steps,
-            initial=self.start_step,
-            disable=not (self.main and self.train.progress),
-            desc=self.trainer.variant.name,
-            dynamic_ncols=True,
-        )
+        shown = self.main and self.train.progress
+        if shown and not sys.stderr.isatty():
+            self.bar = PlainProgress(self.train.steps, self.start_step, self.trainer.variant.name)
+        else:
+            self.bar = tqdm(
+                total=self.train.steps,
+                initial=self.start_step,
+                disable=not shown,
+                desc=self.trainer.variant.name,
+                dynamic_ncols=True,
+            )
 
     def _prepare(self, checkpoint: Path | None) -> tuple[StepContext, _LinearDecay | None, _Progress]:
         """Accelerate's wrappers, the decay schedule, the loop's progress (restored from ``checkpoint``)
