@@ -100,7 +100,7 @@ def test_plugins_lists_core_and_the_test_variant(cli: Any) -> None:
     result = cli("plugins")
     assert result.code == 0 and result.err == ""
     lines = result.out.splitlines()
-    assert lines[0].startswith(f"core {gan_core.__version__}  ")
+    assert lines[0].startswith(f"core {gan_core.__version__} (from gan-core)  ")
     assert "datasets: ring8, grid25, mnist-5k" in lines[0] and "commands: plugins, train, sample" in lines[0]
     assert lines[1] == "core_tiny (unknown version)  variants: tiny"
 
@@ -111,9 +111,11 @@ def test_plugins_json_parses(cli: Any) -> None:
     rows = json.loads(result.out)
     assert [row["name"] for row in rows] == ["core", "core_tiny", "_CondPlugin"]
     assert rows[0]["builtin"] is True and "ring8" in rows[0]["provides"]["dataset"]
+    assert rows[0]["distribution"] == "gan-core"
     assert rows[1] == {
         "name": "core_tiny",
         "version": None,
+        "distribution": None,  # handed to create_registry, not installed
         "builtin": False,
         "provides": {"variant": ["tiny"]},
         "error": None,
@@ -206,9 +208,27 @@ def test_resume_on_a_directory_without_a_run(cli: Any, tmp_path: Path) -> None:
 
 def test_resume_keeps_the_configuration(cli: Any, point_run: Path) -> None:
     one_line_error(
-        cli("train", "tiny", "--resume", "--out", point_run, "--seed", "3"), "only --steps may change", "--seed"
+        cli("train", "tiny", "--resume", "--out", point_run, "--seed", "3"),
+        "only --steps may change",
+        "--seed gives train.seed = 3, but the run in",
+        "has 0",
     )
-    one_line_error(cli("train", "tiny", "--resume", "--out", point_run, "--set", "lr=1"), "--set")
+    one_line_error(
+        cli("train", "tiny", "--resume", "--out", point_run, "--set", "lr=1"), "--set gives model.lr = 1.0", "0.001"
+    )
+
+
+def test_resume_accepts_the_command_line_that_started_the_run(cli: Any, point_run: Path, tmp_path: Path) -> None:
+    """The same flags, --set values and --config file as the saved ones: the run continues."""
+    run = tmp_path / "run"
+    shutil.copytree(point_run, run)
+    config = tmp_path / "my.toml"
+    config.write_text('[model]\nhidden = 16\n[train]\ndataset = "ring8"\n')
+    argv = ["train", "tiny", "--out", run, "--seed", "0", "--dataset", "ring8", "--set", "lr=0.001"]
+    resumed = cli(*argv, "--config", config, "--resume", "--steps", "3")
+    assert resumed.code == 0, resumed.err
+    changed = cli(*argv, "--config", config, "--set", "hidden=8", "--resume", "--steps", "4")
+    one_line_error(changed, "--set gives model.hidden = 8", "has 16")
 
 
 def test_resume_to_fewer_steps_is_one_line(cli: Any, point_run: Path) -> None:
@@ -323,7 +343,7 @@ def test_sample_bad_label_lists(cli: Any, image_run: Path, tmp_path: Path, label
 def test_grid_labels_blocks() -> None:
     from gan_core import grid_labels
 
-    assert grid_labels(7, 10, (0, 1, 2)).tolist() == [0, 0, 0, 1, 1, 1, 2]
+    assert grid_labels(7, 10, (0, 1, 2)).tolist() == [0, 0, 0, 1, 1, 2, 2]  # the first blocks are one longer
     assert grid_labels(4, 10, 7).tolist() == [7, 7, 7, 7]
     assert grid_labels(5, 3).tolist() == [0, 1, 2, 0, 1]
     assert grid_labels(5, None, (1,)) is None

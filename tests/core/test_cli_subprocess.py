@@ -49,8 +49,8 @@ def test_plugins_flags_the_broken_one(environment: dict[str, str], tmp_path: Pat
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert [line.split()[0] for line in lines] == ["core", "broken", "tiny"]
-    assert lines[1].startswith("broken 0.0.1  BROKEN, skipped: ModuleNotFoundError: No module named")
-    assert lines[2] == "tiny 0.3.0  variants: tiny"
+    assert lines[1].startswith("broken 0.0.1 (from gan-plugin-broken)  BROKEN, skipped: ModuleNotFoundError: No module")
+    assert lines[2] == "tiny 0.3.0 (from gan-plugin-tiny)  variants: tiny"
 
 
 def test_train_works_beside_a_broken_plugin(environment: dict[str, str], tmp_path: Path) -> None:

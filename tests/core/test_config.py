@@ -196,10 +196,14 @@ def test_unknown_key_in_file() -> None:
     assert error.message == "unknown key; allowed: latent_dim, hidden, lr, betas, activation, bias, seed"
 
 
-@pytest.mark.parametrize("file_data", [{"optim": {"lr": 1}}, {"train": 3}, {"steps": 3}])
+@pytest.mark.parametrize("file_data", [{"optim": {"lr": 1}}, {"steps": 3}])
 def test_unknown_top_level_key_in_file(file_data: dict[str, Any]) -> None:
     error = resolve_error(file_data=file_data)
     assert error.message == "unknown top-level key; allowed: variant, train, model"
+
+
+def test_a_section_that_is_not_a_table() -> None:
+    assert str(resolve_error(file_data={"train": 3})) == "train: must be a table ([train] in TOML), got 3"
 
 
 def test_ambiguous_bare_key() -> None:
@@ -217,7 +221,8 @@ def test_ambiguous_bare_key() -> None:
     [
         ("steps=-5", "train.steps: must be > 0, got -5"),
         ("steps=0", "train.steps: must be > 0, got 0"),
-        ("train.seed=-1", "train.seed: must be >= 0, got -1"),
+        ("train.seed=-1", "train.seed: must be in [0, 4294967295], got -1"),
+        ("train.seed=4294967296", "train.seed: must be in [0, 4294967295], got 4294967296"),
         ("sample_every=-1", "train.sample_every: must be >= 0, got -1"),
         ("mixed_precision=fp8", "train.mixed_precision: must be 'no', 'fp16' or 'bf16', got 'fp8'"),
         ("lr_decay=cosine", "train.lr_decay: must be 'none' or 'linear', got 'cosine'"),
@@ -232,20 +237,64 @@ def test_validators_name_the_field_and_the_rule(override: str, expected: str) ->
 
 
 def test_nan_fails_the_validators() -> None:
-    """NaN compares false with everything, so 'not > 0' must be how 'must be > 0' is checked."""
-    assert str(resolve_error(overrides=["lr=nan"])) == "model.lr: must be > 0, got nan"
-    from gan_core import in_range, non_negative
+    """NaN compares false with everything, so 'not > 0' must be how 'must be > 0' is checked (a config
+    class built in Python never meets the converter, which refuses NaN first)."""
+    from gan_core import in_range, non_negative, positive
 
     @attrs.frozen
     class Custom:
         p: float = attrs.field(default=0.5, validator=in_range(0.0, 1.0))
         q: float = attrs.field(default=0.0, validator=non_negative)
+        r: float = attrs.field(default=1.0, validator=positive)
 
-    variant = Variant(name="custom", config_cls=Custom, build=core_tiny.build)
-    with pytest.raises(ConfigError, match=r"^model\.p: must be in \[0\.0, 1\.0\], got nan$"):
-        resolve_config(variant, overrides=["p=nan"])
-    with pytest.raises(ConfigError, match=r"^model\.q: must be >= 0, got nan$"):
-        resolve_config(variant, overrides=["q=nan"])
+    nan = float("nan")
+    with pytest.raises(ConfigError, match=r"^p: must be in \[0\.0, 1\.0\], got nan$"):
+        Custom(p=nan)
+    with pytest.raises(ConfigError, match=r"^q: must be >= 0, got nan$"):
+        Custom(q=nan)
+    with pytest.raises(ConfigError, match=r"^r: must be > 0, got nan$"):
+        Custom(r=nan)
+
+
+@pytest.mark.parametrize("text", ["inf", "-inf", "nan", "+inf", "-nan"])
+@pytest.mark.parametrize("key", ["model.lr", "train.ema", "train.r1", "lr"])
+def test_float_settings_refuse_non_finite_values(key: str, text: str) -> None:
+    error = resolve_error(overrides=[f"{key}={text}"])
+    field = key if "." in key else f"model.{key}"
+    assert str(error) == f"{field}: must be a finite number, got {float(text)!r}"
+
+
+def test_non_finite_values_are_refused_in_files_and_lists() -> None:
+    assert str(resolve_error(file_data={"model": {"lr": float("inf")}})) == "model.lr: must be a finite number, got inf"
+    error = resolve_error(overrides=["betas=[0.5, nan]"])
+    assert error.field.startswith("model.betas") and error.message == "must be a finite number, got nan"
+    with pytest.raises(ConfigError, match="finite"):  # an integer too large for a float is no better
+        resolve_config(TINY, file_data={"model": {"lr": 10**400}})
+
+
+def test_large_finite_floats_and_ints_for_floats_are_still_accepted() -> None:
+    config = resolve_config(TINY, overrides=["lr=1e300", "train.ema=0.999"], file_data={"train": {"r1": 10}})
+    assert (config.model.lr, config.train.ema, config.train.r1) == (1e300, 0.999, 10.0)
+
+
+def test_seed_bounds_are_numpys() -> None:
+    assert resolve_config(TINY, overrides=["train.seed=4294967295"]).train.seed == 2**32 - 1
+    assert resolve_config(TINY, flags={"seed": 0}).train.seed == 0
+    error = resolve_error(flags={"seed": 2**32})
+    assert str(error) == "train.seed: must be in [0, 4294967295], got 4294967296"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"overrides": ["train.bad\nkey=1"]}, "--set"),
+        ({"file_data": {"train": {"bad\nkey": 1}}}, "train.'bad\\nkey'"),
+        ({"file_data": {"bad key": {}}}, "'bad key'"),
+    ],
+)
+def test_keys_with_line_breaks_do_not_break_the_one_line(kwargs: dict[str, Any], field: str) -> None:
+    error = resolve_error(**kwargs)
+    assert "\n" not in str(error) and error.field == field
 
 
 def test_validators_in_a_file_name_the_field() -> None:
@@ -304,3 +353,17 @@ def test_dumped_config_is_complete(tmp_path: Path) -> None:
     data = read_toml(path)
     assert set(data["train"]) == {f.name for f in attrs.fields(TrainConfig)}
     assert set(data["model"]) == {f.name for f in attrs.fields(core_tiny.TinyConfig)}
+
+
+def test_set_values_that_smuggle_toml_or_nest_too_deep() -> None:
+    assert parse_override("a=1\nx = 2") == ("a", "1\nx = 2")  # not 1: the line break starts another key
+    with pytest.raises(ConfigError, match=r"^a: the value is nested too deeply to read"):
+        parse_override("a=" + "[" * 5000)
+
+
+def test_read_toml_refuses_brackets_nested_thousands_deep(tmp_path: Path) -> None:
+    deep = tmp_path / "deep.toml"
+    deep.write_text("a = " + "[" * 5000)
+    with pytest.raises(ConfigError, match="nested thousands deep") as info:
+        read_toml(deep)
+    assert info.value.field == "--config" and "\n" not in str(info.value)

@@ -408,3 +408,112 @@ def test_cli_strict_mode_is_one_line_and_exit_2(
     result = run_cli(["plugins"], capsys)
     assert result.code == 2 and result.out == ""
     assert len(result.err_lines) == 1 and "fake_broken" in result.err and "ImportError" in result.err
+
+
+# --- GAN_PLUGINS by distribution name, and which distribution provided each plugin --------------
+
+IMPOSTOR_PLUGIN = GOOD_PLUGIN.format(name="impostor")
+
+
+def install_impostor(site: Path) -> None:
+    """Another distribution that declares an entry point named like the real one's (``fake_a``), and
+    one named like the real distribution itself."""
+    install_fake_distribution(
+        site,
+        "gan-impostor",
+        "6.6.6",
+        {"fake_a": "fake_gan_impostor", "gan-fake-plugins": "fake_gan_impostor"},
+        {"fake_gan_impostor": IMPOSTOR_PLUGIN},
+    )
+
+
+@pytest.mark.parametrize("value", ["gan-fake-plugins", "gan_fake_plugins", "Gan.Fake-Plugins", " gan-fake-plugins ,"])
+def test_gan_plugins_accepts_a_normalised_distribution_name(
+    site: Path, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    install_three(site)
+    monkeypatch.setenv(plugins.ONLY_ENV, value)
+    registry = create_registry()
+    assert [p.name for p in registry.plugins] == ["core", "fake_a", "fake_b", "fake_broken"]
+    assert [p.distribution for p in registry.plugins] == ["gan-core", *["gan-fake-plugins"] * 3]
+
+
+@pytest.mark.parametrize("value", ["fake-a", "FAKE_A", "fake.a"])
+def test_gan_plugins_normalises_entry_point_names(site: Path, monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    install_three(site)
+    monkeypatch.setenv(plugins.ONLY_ENV, value)
+    assert [p.name for p in create_registry().plugins] == ["core", "fake_a"]
+
+
+def test_a_distribution_name_admits_no_impostor(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    install_three(site)
+    install_impostor(site)
+    monkeypatch.setenv(plugins.ONLY_ENV, "gan-fake-plugins")
+    registry = create_registry()
+    assert [(p.name, p.distribution) for p in registry.plugins[1:]] == [
+        ("fake_a", "gan-fake-plugins"),
+        ("fake_b", "gan-fake-plugins"),
+        ("fake_broken", "gan-fake-plugins"),
+    ]
+    assert "impostor" not in registry.variants and registry.variant("va").name == "va"
+    assert report(registry, "fake_a").ok
+
+
+def test_the_impostor_is_admitted_only_by_its_own_distribution_name(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    install_three(site)
+    install_impostor(site)
+    monkeypatch.setenv(plugins.ONLY_ENV, "gan-impostor")
+    registry = create_registry()
+    assert {(p.name, p.distribution) for p in registry.plugins[1:]} == {
+        ("fake_a", "gan-impostor"),
+        ("gan-fake-plugins", "gan-impostor"),
+    }
+
+
+def test_an_entry_point_name_two_distributions_declare_says_which_is_which(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    install_three(site)
+    install_impostor(site)
+    monkeypatch.setenv(plugins.ONLY_ENV, "fake_a")
+    registry = create_registry()
+    found = [p for p in registry.plugins if p.name == "fake_a"]
+    assert sorted(p.distribution or "" for p in found) == ["gan-fake-plugins", "gan-impostor"]
+    first, second = found
+    assert first.ok and not second.ok
+    assert second.error == (
+        f"PluginError: a plugin named 'fake_a' is already loaded from {first.distribution}; "
+        "set GAN_PLUGINS to the distribution you want"
+    )
+
+
+def test_an_entry_point_cannot_take_the_cores_name(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    install_fake_distribution(site, "gan-sneaky", "1.0", {"core": "fake_gan_sneaky"}, {"fake_gan_sneaky": ""})
+    monkeypatch.setenv(plugins.ONLY_ENV, "gan-sneaky")
+    registry = create_registry()
+    sneaky = registry.plugins[1]
+    assert (sneaky.name, sneaky.distribution, sneaky.ok) == ("core", "gan-sneaky", False)
+    assert "already loaded from gan-core" in (sneaky.error or "")
+    assert registry.plugins[0].ok and registry.plugins[0].distribution == "gan-core"
+
+
+def test_gan_plugins_shows_the_distribution_on_each_line_and_in_json(
+    site: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    install_three(site)
+    monkeypatch.setenv(plugins.ONLY_ENV, "gan_fake_plugins")
+    lines = run_cli(["plugins"], capsys).out.splitlines()
+    assert lines[0].startswith("core ") and " (from gan-core)  " in lines[0]
+    assert lines[1] == "fake_a 1.2.3 (from gan-fake-plugins)  variants: va"
+    assert lines[3].startswith("fake_broken 1.2.3 (from gan-fake-plugins)  BROKEN, skipped: ImportError")
+    rows = json.loads(run_cli(["plugins", "--json"], capsys).out)
+    assert [row["distribution"] for row in rows] == ["gan-core", *["gan-fake-plugins"] * 3]
+
+
+def test_normalize_name_is_pep_503() -> None:
+    assert plugins.normalize_name("Gan_Plugin.Vanilla") == plugins.normalize_name("gan--plugin-vanilla")
+    assert plugins.normalize_name("gan__plugin..vanilla") == "gan-plugin-vanilla"

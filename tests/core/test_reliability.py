@@ -441,3 +441,29 @@ def test_a_garbled_data_description_is_one_line(run4: Path, cli: Any) -> None:
         write_manifest(checkpoint, int(checkpoint.name[5:]))
     (run4 / "data.json").write_text("{garbled")
     one_line(cli("sample", run4, "--out", run4 / "s.npy"), "data.json: damaged")
+
+
+def test_a_bad_value_in_a_runs_own_config_names_the_file(run4: Path, cli: Any) -> None:
+    text = (run4 / "config.toml").read_text().replace("hidden = 16", "hidden = -1")
+    (run4 / "config.toml").write_text(text)
+    one_line(cli("sample", run4, "--out", run4 / "s.npy"), f"{run4 / 'config.toml'}: model.hidden")
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        RuntimeError("[enforce fail at alloc_cpu.cpp:117] DefaultCPUAllocator: can't allocate memory: you tried"),
+        RuntimeError("Storage size calculation overflowed with sizes=[10000000000, 10000000000]"),
+        ValueError("Overflow when unpacking long long"),
+    ],
+)
+def test_allocation_failures_are_one_line(error: Exception, capsys: pytest.CaptureFixture[str]) -> None:
+    from gan_core._records import CommandSpec
+
+    def fail(args: Any) -> int:
+        raise error
+
+    registry = _registry()
+    registry.add("command", CommandSpec(name="boom", help="fails", add_arguments=lambda parser: None, run=fail))
+    result = run_cli(["boom"], capsys, registry)
+    one_line(result, "out of memory")

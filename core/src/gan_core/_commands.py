@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 import time
 from argparse import ArgumentParser, ArgumentTypeError, Namespace
 from pathlib import Path
+from typing import Any
 
-from gan_core._config import read_toml, resolve_config
+import attrs
+import torch
+from torch import Tensor
+
+from gan_core._config import SEED_MAX, RunConfig, read_toml, resolve_config
 from gan_core._records import CommandSpec
 from gan_core._registry import PluginReport, Registry
-from gan_core._rundir import RunDir
-from gan_core.errors import ConfigError, RunDirectoryError
+from gan_core._rundir import RunDir, TrainedRun
+from gan_core._variant import Variant
+from gan_core.errors import CheckpointError, ConfigError, RunDirectoryError
 
 
 def _registry(args: Namespace) -> Registry:
@@ -36,6 +43,8 @@ def _describe(report: PluginReport, registry: Registry) -> str:
     """One line per plugin; a name that another plugin registers too is shown as ``PLUGIN:NAME``, the
     form users must write, and skipped registrations follow on lines of their own."""
     head = f"{report.name} {report.version or '(unknown version)'}"
+    if report.distribution:
+        head += f" (from {report.distribution})"
     if not report.ok:
         return f"{head}  BROKEN, skipped: {report.error}"
     parts = []
@@ -54,6 +63,7 @@ def _plugins_run(args: Namespace) -> int:
             {
                 "name": p.name,
                 "version": p.version,
+                "distribution": p.distribution,
                 "builtin": p.builtin,
                 "provides": {k: list(v) for k, v in p.provides.items()},
                 "error": p.error,
@@ -86,7 +96,14 @@ def _train_arguments(parser: ArgumentParser) -> None:
         metavar="KEY=VALUE",
         help="override one setting, e.g. --set model.lr=1e-4 or --set batch_size=128 (repeatable)",
     )
-    parser.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help=(
+            "continue the run in --out from its last intact checkpoint; "
+            "the flags that started it may be repeated, only --steps may change"
+        ),
+    )
 
 
 def _train_run(args: Namespace) -> int:
@@ -99,20 +116,12 @@ def _train_run(args: Namespace) -> int:
     if args.resume:
         if args.out is None:
             raise ConfigError("--resume", "needs --out RUN_DIR, the run to continue")
-        changed = [
-            flag
-            for flag, value in (("--dataset", args.dataset), ("--seed", args.seed), ("--config", args.config))
-            if value is not None
-        ]
-        if changed or args.overrides:
-            got = ", ".join(changed or ["--set"])
-            raise ConfigError("--resume", f"a resumed run keeps its configuration; only --steps may change (got {got})")
         run = RunDir(args.out)
         if not run.config_file.exists():
             raise RunDirectoryError(f"--resume: {args.out} holds no run ({run.CONFIG} is missing)")
-        config = resolve_config(
-            variant, file_data=run.read_config_data(), flags={"steps": args.steps}, qualified_name=qualified
-        )
+        saved_data = run.read_config_data()
+        config = resolve_config(variant, file_data=saved_data, flags={"steps": args.steps}, qualified_name=qualified)
+        _check_resume_agrees(args, variant, saved_data, config, run)
         out = args.out
     else:
         file_data = read_toml(args.config) if args.config is not None else None
@@ -129,6 +138,56 @@ def _train_run(args: Namespace) -> int:
     scalars = ", ".join(f"{k} {format_scalar(v)}" for k, v in result.last_scalars.items())
     print(f"trained {variant.name} to step {result.steps} ({scalars}); run directory: {result.out_dir}")
     return 0
+
+
+def _check_resume_agrees(
+    args: Namespace, variant: Variant, saved: dict[str, Any], config: RunConfig, run: RunDir
+) -> None:
+    """``--resume`` with the command line that started the run: flags, ``--set`` values and a
+    ``--config`` file that repeat the saved settings are accepted; the first that changes one is
+    refused, naming the setting, the saved value and the new one (only ``--steps`` may change)."""
+    sources: list[tuple[str, dict[str, Any]]] = []
+    flags = {"dataset": args.dataset, "seed": args.seed}
+    for flag, key in (("--dataset", "dataset"), ("--seed", "seed")):
+        if flags[key] is not None:
+            sources.append((flag, {"flags": {key: flags[key]}}))
+    if args.overrides:
+        sources.append(("--set", {"overrides": args.overrides}))
+    if args.config is not None:
+        sources.append(("--config", {"file_data": _deep_merge(saved, read_toml(args.config))}))
+    expected = _flat(config)
+    for flag, given in sources:
+        candidate = resolve_config(
+            variant,
+            file_data=given.get("file_data", saved),
+            flags={"steps": args.steps, **given.get("flags", {})},
+            overrides=given.get("overrides", ()),
+        )
+        for key, value in _flat(candidate).items():
+            if key != "train.steps" and value != expected.get(key):
+                raise ConfigError(
+                    "--resume",
+                    f"{flag} gives {key} = {value!r}, but the run in {run.path} has {expected.get(key)!r}; "
+                    "a resumed run keeps its configuration, only --steps may change",
+                )
+
+
+def _flat(config: RunConfig) -> dict[str, Any]:
+    return {
+        f"{section}.{key}": value
+        for section in ("train", "model")
+        for key, value in attrs.asdict(getattr(config, section), recurse=False).items()
+    }
+
+
+def _deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    return merged
 
 
 # --- gan sample --------------------------------------------------------------------------------
@@ -162,16 +221,85 @@ def _label_list(text: str) -> tuple[int, ...]:
         raise ArgumentTypeError(f"class numbers separated by commas (7 or 0,1,2), got {text!r}") from None
 
 
+#: more samples than one file can sensibly hold; beyond it torch's size arithmetic overflows with a
+#: traceback before it can report that the memory is not there
+MAX_SAMPLES = 2**31 - 1
+
+
+def _check_sample_arguments(args: Namespace) -> None:
+    """Everything about ``gan sample``'s arguments that can be refused before a generator is loaded."""
+    if args.n <= 0:
+        raise ConfigError("--n", f"must be > 0, got {args.n}")
+    if args.n > MAX_SAMPLES:
+        raise ConfigError("--n", f"must be at most {MAX_SAMPLES}, got {args.n}")
+    if not 0 <= args.seed <= SEED_MAX:
+        raise ConfigError("--seed", f"must be in [0, {SEED_MAX}], got {args.seed}")
+    if args.label is not None and len(args.label) > args.n:
+        raise ConfigError(
+            "--label",
+            f"names {len(args.label)} classes but --n asks for {args.n} samples; each class needs at least one "
+            f"(use --n {len(args.label)} or more, or fewer classes)",
+        )
+
+
+def _available_memory() -> int | None:
+    """Bytes of memory the kernel can give without swapping (Linux's ``MemAvailable``); ``None`` elsewhere."""
+    try:
+        with open("/proc/meminfo") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def _check_memory(n: int, run: TrainedRun) -> None:
+    """Refuse an ``--n`` whose samples cannot fit, before drawing them: with overcommitted memory the
+    allocation itself succeeds, and the kernel kills the process halfway instead of torch failing.
+
+    A sample costs its input (noise or a source image) and, as float32, its output about three times
+    over (the batches, their concatenation, a grid or array written from them).
+    """
+    available = _available_memory()
+    if available is None:
+        return
+    info = run.data_info
+    source = next(iter(info.extra.values()), None)
+    inputs = run.latent_dim or (math.prod(source.shape) if source is not None else 0)
+    needed = 4 * n * (inputs + 3 * math.prod(info.shape))
+    if needed > available:
+        raise ConfigError(
+            "--n",
+            f"out of memory: {n} samples need about {_gib(needed)} and {_gib(available)} is available; "
+            "lower --n (several runs with other --seed values give more samples)",
+        )
+
+
+def _gib(size: int) -> str:
+    return f"{size / 2**30:.1f} GiB"
+
+
+def _refuse_non_finite(samples: Tensor, checkpoint: Path) -> None:
+    """Samples with NaN or inf come from damaged or diverged weights: say so, and write nothing."""
+    bad = int((~torch.isfinite(samples)).flatten(1).any(dim=1).sum())
+    if bad:
+        raise CheckpointError(
+            f"RUN_DIR: {bad} of {len(samples)} samples are not finite (NaN or inf): the generator in {checkpoint} "
+            "is damaged or the run diverged before it was saved; nothing was written"
+        )
+
+
 def _sample_run(args: Namespace) -> int:
     from gan_core._inference import generate
     from gan_core._rundir import load_run
     from gan_core._sample_files import check_sample_path, save_samples
 
-    if args.n <= 0:
-        raise ConfigError("--n", f"must be > 0, got {args.n}")
+    _check_sample_arguments(args)
     check_sample_path(args.out)  # before the generator is loaded
     registry = _registry(args)
     run = load_run(args.run_dir, registry, average=not args.live)
+    _check_memory(args.n, run)
     if args.label is not None:
         classes = run.data_info.num_classes if run.variant.conditional else None
         if classes is None:
@@ -182,6 +310,7 @@ def _sample_run(args: Namespace) -> int:
     data = run.variant.load_training_data(run.config, registry) if run.inputs.needs_data else None
     drawn = run.inputs.fixed(args.n, args.seed, data, args.label)
     samples = generate(run.generator, drawn.x, drawn.y)
+    _refuse_non_finite(samples, run.checkpoint)
     shown = drawn.x if run.inputs.paired else None
     path = save_samples(samples, run.data_info, args.out, inputs=shown, input_info=run.inputs.input_info(run.data_info))
     which = "the weights' moving average in " if run.averaged else ""

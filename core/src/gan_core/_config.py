@@ -12,6 +12,7 @@ the dedicated CLI flags, then ``--set`` overrides.
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -54,27 +55,56 @@ def layer_sizes(_: Any, attribute: attrs.Attribute, value: tuple[int, ...]) -> N
         raise ConfigError(attribute.name, f"must be a non-empty list of positive layer sizes, got {list(value)!r}")
 
 
+@attrs.frozen(repr=False)
+class _InRange:
+    """``low <= value <= high`` (either end optionally open); its bounds are attributes, so that tools
+    (the config fuzz test, documentation) can read what a field accepts."""
+
+    low: float
+    high: float
+    low_open: bool = False
+    high_open: bool = False
+
+    def __call__(self, _: Any, attribute: attrs.Attribute, value: float) -> None:  # type: ignore[type-arg]
+        above_low = value > self.low if self.low_open else value >= self.low
+        below_high = value < self.high if self.high_open else value <= self.high
+        if not (above_low and below_high):  # so that NaN, which fails both, is rejected too
+            raise ConfigError(attribute.name, f"must be in {self.describe()}, got {value!r}")
+
+    def describe(self) -> str:
+        left, right = ("(" if self.low_open else "["), (")" if self.high_open else "]")
+        return f"{left}{self.low}, {self.high}{right}"
+
+    def __repr__(self) -> str:
+        return f"in_range{self.describe()}"
+
+
 def in_range(low: float, high: float, *, low_open: bool = False, high_open: bool = False) -> Any:
     """An attrs validator for ``low <= value <= high`` (either end optionally open)."""
-    left, right = ("(" if low_open else "["), (")" if high_open else "]")
+    return _InRange(low, high, low_open, high_open)
 
-    def check(_: Any, attribute: attrs.Attribute, value: float) -> None:  # type: ignore[type-arg]
-        above_low = value > low if low_open else value >= low
-        below_high = value < high if high_open else value <= high
-        if not (above_low and below_high):  # so that NaN, which fails both, is rejected too
-            raise ConfigError(attribute.name, f"must be in {left}{low}, {high}{right}, got {value!r}")
 
-    return check
+@attrs.frozen(repr=False)
+class _OneOf:
+    """A closed set of values, readable as ``choices``."""
+
+    choices: tuple[object, ...]
+
+    def __call__(self, _: Any, attribute: attrs.Attribute, value: object) -> None:  # type: ignore[type-arg]
+        if value not in self.choices:
+            raise ConfigError(attribute.name, f"must be {describe_choices(self.choices)}, got {value!r}")
+
+    def __repr__(self) -> str:
+        return f"one_of{self.choices!r}"
 
 
 def one_of(*choices: object) -> Any:
     """An attrs validator for a closed set of values."""
+    return _OneOf(choices)
 
-    def check(_: Any, attribute: attrs.Attribute, value: object) -> None:  # type: ignore[type-arg]
-        if value not in choices:
-            raise ConfigError(attribute.name, f"must be {describe_choices(choices)}, got {value!r}")
 
-    return check
+#: numpy's and torch's seeds are unsigned 32-bit numbers; a larger one fails deep inside them
+SEED_MAX = 2**32 - 1
 
 
 #: the transformations of DiffAugment (Zhao et al. 2020), as its policy strings name them
@@ -108,7 +138,12 @@ def _metric_names(_: Any, attribute: attrs.Attribute, value: str) -> None:  # ty
 
 @attrs.frozen(kw_only=True)
 class TrainConfig:
-    """Settings every variant shares. Steps (generator updates) are the unit, never epochs."""
+    """Settings every variant shares. Steps (generator updates) are the unit, never epochs.
+
+    Every float refuses inf and NaN (the converter); ``seed`` is numpy's, 0 to 2**32 - 1;
+    ``bad_images`` says what an image folder's unreadable files do ("error" or "skip").
+    The user guide's table documents each setting.
+    """
 
     dataset: str = "mnist-5k"  # the embedded default: 5,000 real MNIST digits, offline
     steps: int = attrs.field(default=5000, validator=positive)
@@ -118,7 +153,7 @@ class TrainConfig:
     # to zero at train.steps (Gulrajani et al. 2017's CIFAR-10 recipe); a function of the step alone,
     # so resume stays exact. Resuming to a larger train.steps stretches the rest of the schedule.
     lr_decay: str = attrs.field(default="none", validator=one_of("none", "linear"))
-    seed: int = attrs.field(default=0, validator=non_negative)
+    seed: int = attrs.field(default=0, validator=in_range(0, SEED_MAX))
     mixed_precision: str = attrs.field(default="no", validator=one_of("no", "fp16", "bf16"))
     log_every: int = attrs.field(default=10, validator=positive)
     sample_every: int = attrs.field(default=500, validator=non_negative)  # 0: only at the end
@@ -127,6 +162,9 @@ class TrainConfig:
     grid_size: int = attrs.field(default=64, validator=positive)  # samples in each fixed-noise grid
     image_size: int = attrs.field(default=0, validator=non_negative)  # 0: the data set's own size
     data_root: str = "~/.cache/gan/data"  # where downloadable data sets live
+    # image files that cannot be read (image-folder): "error" checks every file before training starts
+    # and refuses to start, naming the first; "skip" leaves them out with one warning that counts them
+    bad_images: str = attrs.field(default="error", validator=one_of("error", "skip"))
     progress: bool = True
     # evaluation during training: the variant's own measure and the metrics named here, every
     # eval_every steps and at the end (0: never); metric names as `gan plugins` lists them
@@ -179,9 +217,17 @@ def _strict_int(value: object, _: type) -> int:
 
 
 def _strict_float(value: object, _: type) -> float:
+    """An int or a finite float: inf and NaN (TOML writes both) are never a sensible setting, and an
+    ``lr = inf`` that passed would only show up as NaN losses steps later."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError(f"expected a number, got {value!r}")
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond the float range
+        raise ValueError(f"must be a finite number, got {value!r}") from None
+    if not math.isfinite(number):
+        raise ValueError(f"must be a finite number, got {value!r}")
+    return number
 
 
 def _strict_bool(value: object, _: type) -> bool:
@@ -235,12 +281,20 @@ def _validator_error(exc: BaseException, path: str) -> ConfigError | None:
     return None
 
 
+def _shown(key: object) -> str:
+    """A key as a message shows it: bare when it is a plain name, quoted when it holds spaces, line
+    breaks or anything else that would garble the one line of an error."""
+    text = str(key)
+    plain = isinstance(key, str) and text and text.isprintable() and not any(c.isspace() for c in text)
+    return text if plain else repr(key)
+
+
 def structure_section(section: str, data: Mapping[str, Any], cls: type) -> Any:
     """Build ``cls`` from ``data``; any problem becomes one :class:`ConfigError` naming the field."""
     allowed = [f.name for f in attrs.fields(cls)]
     for key in data:
         if key not in allowed:
-            raise ConfigError(f"{section}.{key}", f"unknown key; allowed: {', '.join(allowed)}")
+            raise ConfigError(f"{section}.{_shown(key)}", f"unknown key; allowed: {', '.join(allowed)}")
     try:
         return _CONVERTER.structure(dict(data), cls)
     except ConfigError as error:
@@ -288,14 +342,17 @@ def parse_override(text: str) -> tuple[str, Any]:
     """Split ``key=value``; the value is read as a TOML literal, else taken as a bare string."""
     key, sep, raw = text.partition("=")
     key = key.strip()
-    if not sep or not key:
+    if not sep or not key or _shown(key) != key:
         raise ConfigError("--set", f"expected KEY=VALUE, got {text!r}")
     raw = raw.strip()
     try:
-        value = tomllib.loads(f"v = {raw}")["v"]
+        parsed = tomllib.loads(f"v = {raw}")
     except tomllib.TOMLDecodeError:
-        value = raw
-    return key, value
+        return key, raw
+    except RecursionError:  # brackets nested thousands deep: no setting is that
+        raise ConfigError(key, f"the value is nested too deeply to read: {raw[:20]!r}...") from None
+    # a line break can smuggle in more TOML ("1\nx = 2"): then the whole text is the value, as a string
+    return key, parsed["v"] if list(parsed) == ["v"] else raw
 
 
 def _resolve_key(key: str, fields: Mapping[str, Sequence[str]]) -> tuple[str, str]:
@@ -316,15 +373,38 @@ def _resolve_key(key: str, fields: Mapping[str, Sequence[str]]) -> tuple[str, st
     return owners[0], key
 
 
+def _first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
 def read_toml(path: Path, field: str = "--config") -> dict[str, Any]:
-    """Read a config file; a missing or malformed file is a one-line user error naming ``field``."""
+    """Read a config file; a missing, unreadable or malformed one is a one-line user error.
+
+    ``field`` is what the user gave: a flag that names the file itself (``--config``), or a directory
+    argument (``RUN_DIR``), in which case the error names the file inside it (``RUN_DIR/config.toml``),
+    so that a damaged run is never blamed on a ``--config`` the user did not pass.
+    """
+    where = field if field.startswith("-") else f"{field}/{path.name}"
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)
     except FileNotFoundError:
-        raise ConfigError(field, f"no such file: {path}") from None
+        raise ConfigError(where, f"no such file: {path}") from None
+    except IsADirectoryError:
+        raise ConfigError(where, f"{path} is a folder, not a TOML file") from None
+    except PermissionError:
+        raise ConfigError(where, f"cannot read {path}: permission denied") from None
+    except OSError as error:
+        raise ConfigError(where, f"cannot read {path}: {error.strerror or _first_line(error)}") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            where, f"{path} is not UTF-8 text (byte {error.object[error.start]:#04x} at offset {error.start})"
+        ) from None
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(field, f"{path} is not valid TOML ({error})") from None
+        raise ConfigError(where, f"{path} is not valid TOML ({_first_line(error)})") from None
+    except RecursionError:
+        raise ConfigError(where, f"{path} is not a config file (its brackets are nested thousands deep)") from None
 
 
 def _same_variant(named: object, name: str, qualified: str) -> bool:
@@ -357,8 +437,10 @@ def resolve_config(
         for key, value in file_data.items():
             if key == "variant":
                 continue
-            if key not in sections or not isinstance(value, dict):
-                raise ConfigError(key, f"unknown top-level key; allowed: variant, {', '.join(SECTIONS)}")
+            if key not in sections:
+                raise ConfigError(_shown(key), f"unknown top-level key; allowed: variant, {', '.join(SECTIONS)}")
+            if not isinstance(value, dict):
+                raise ConfigError(key, f"must be a table ([{key}] in TOML), got {value!r}")
             sections[key].update(value)
     for key, value in (flags or {}).items():
         if value is not None:
@@ -388,5 +470,6 @@ def dump_config(config: RunConfig, path: Path) -> None:
 
 
 def load_run_config(variant: ConfigSource, path: Path) -> RunConfig:
-    """Read back a ``config.toml`` written by :func:`dump_config`."""
-    return resolve_config(variant, file_data=read_toml(path))
+    """Read back a ``config.toml`` written by :func:`dump_config` (a run's own: errors name
+    ``RUN_DIR/config.toml``, not ``--config``)."""
+    return resolve_config(variant, file_data=read_toml(path, field="RUN_DIR"))

@@ -22,7 +22,9 @@ def sample_latent(n: int, latent_dim: int, seed: int, device: torch.device | str
 def grid_labels(n: int, num_classes: int | None, labels: Sequence[int] | int | None = None) -> Tensor | None:
     """Labels for conditional samples: the classes in turn when ``labels`` is ``None``; otherwise the
     given classes in equal consecutive blocks (``--label 0,1,2`` with ``--n 30``: ten 0s, ten 1s,
-    ten 2s), so that a grid shows each requested class together."""
+    ten 2s), so that a grid shows each requested class together. When ``n`` is not a multiple of
+    their number the first blocks are one longer (``--n 7``: three 0s, two 1s, two 2s), so that no
+    class is left out while ``n`` is at least the number of classes; fewer is an error."""
     if num_classes is None:
         return None
     if labels is None:
@@ -30,8 +32,11 @@ def grid_labels(n: int, num_classes: int | None, labels: Sequence[int] | int | N
     chosen = torch.tensor([labels] if isinstance(labels, int) else list(labels), dtype=torch.long)
     if chosen.numel() == 0:
         raise ValueError("labels must name at least one class")
-    per_class = -(-n // chosen.numel())  # ceil(n / k)
-    return chosen.repeat_interleave(per_class)[:n]
+    if chosen.numel() > n:
+        raise ValueError(f"{chosen.numel()} classes do not fit in {n} samples")
+    base, extra = divmod(n, chosen.numel())
+    sizes = torch.full_like(chosen, base) + (torch.arange(chosen.numel()) < extra)
+    return chosen.repeat_interleave(sizes)
 
 
 def _device_of(module: nn.Module) -> torch.device | None:

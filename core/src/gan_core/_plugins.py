@@ -7,11 +7,18 @@ its partial registrations are discarded, and the other plugins carry on. A name 
 registers twice is refused alone and listed in its report. ``GAN_STRICT_PLUGINS=1`` turns any such
 failure into a :class:`~gan_core.errors.PluginError`; ``GAN_PLUGINS=a,b`` loads only the named entry
 points (set but empty: none).
+
+A name in ``GAN_PLUGINS`` is an entry-point name (``vanilla``) or a distribution name
+(``gan-plugin-vanilla``), both compared after PEP 503 normalisation (``gan_plugin_vanilla`` and
+``Gan.Plugin-Vanilla`` name it too). A name that names an installed distribution admits that
+distribution's entry points only: another distribution that declares an entry point of the same
+name is not loaded in its place.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from importlib import metadata
 from typing import Any
@@ -27,6 +34,7 @@ ENTRY_POINT_GROUP = "gan"
 STRICT_ENV = "GAN_STRICT_PLUGINS"
 ONLY_ENV = "GAN_PLUGINS"
 CORE_PLUGIN_NAME = "core"
+CORE_DISTRIBUTION = "gan-core"
 
 
 def _describe(error: BaseException) -> str:
@@ -43,6 +51,44 @@ def only_from_env() -> set[str] | None:
     if value is None:
         return None
     return {name.strip() for name in value.split(",") if name.strip()}
+
+
+def normalize_name(name: str) -> str:
+    """PEP 503's normal form, so that ``gan_plugin_vanilla`` and ``Gan-Plugin.Vanilla`` are one name."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _distribution(ep: metadata.EntryPoint) -> str | None:
+    """The name of the distribution that declares ``ep`` (``None`` when its metadata does not say)."""
+    try:
+        name = ep.dist.metadata["Name"] if ep.dist is not None else None
+    except (KeyError, OSError):
+        return None
+    return name if isinstance(name, str) and name else None
+
+
+def _admitted(
+    entry_points: Sequence[metadata.EntryPoint], only: set[str] | None
+) -> list[tuple[metadata.EntryPoint, str | None]]:
+    """The entry points that ``only`` (``GAN_PLUGINS``) lets in, each with its distribution's name.
+
+    A name in ``only`` that is the (normalised) name of a distribution providing entry points admits
+    exactly that distribution's, so that an impostor's entry point named like the distribution is not
+    loaded; any other name admits the entry points of that (normalised) name, whoever declares them
+    (each report then says which distribution it came from).
+    """
+    found = [(ep, _distribution(ep)) for ep in entry_points]
+    if only is None:
+        return found
+    wanted = {normalize_name(name) for name in only}
+    distributions = {normalize_name(dist) for _, dist in found if dist is not None}
+    by_distribution = wanted & distributions
+    by_entry_point = wanted - distributions
+    return [
+        (ep, dist)
+        for ep, dist in found
+        if (dist is not None and normalize_name(dist) in by_distribution) or normalize_name(ep.name) in by_entry_point
+    ]
 
 
 def _name_of(kind: str, item: Any) -> str:
@@ -101,9 +147,18 @@ def _add(
     load: Callable[[], object],
     strict: bool,
     builtin: bool = False,
+    distribution: str | None = None,
 ) -> None:
     plugin: object | None = None
     try:
+        earlier = pm.get_plugin(name)
+        if earlier is not None:
+            provider = next((p.distribution for p in registry.plugins if p.name == name), None)
+            raise PluginError(
+                f"a plugin named {name!r} is already loaded"
+                + (f" from {provider}" if provider else "")
+                + f"; set {ONLY_ENV} to the distribution you want"
+            )
         plugin = load()
         pm.register(plugin, name=name)
         pm.check_pending()
@@ -113,13 +168,22 @@ def _add(
             pm.unregister(plugin)
         if strict or builtin:
             raise PluginError(f"plugin {name!r} ({version or 'unknown version'}): {_describe(error)}") from error
-        registry.plugins.append(PluginReport(name=name, version=version, error=_describe(error)))
+        registry.plugins.append(
+            PluginReport(name=name, version=version, error=_describe(error), distribution=distribution)
+        )
         return
     provides, skipped = _commit(registry, staged, name)
     if skipped and strict:
         raise PluginError(f"plugin {name!r} ({version or 'unknown version'}): {skipped[0]}")
     registry.plugins.append(
-        PluginReport(name=name, version=version, provides=provides, builtin=builtin, skipped=skipped)
+        PluginReport(
+            name=name,
+            version=version,
+            provides=provides,
+            builtin=builtin,
+            skipped=skipped,
+            distribution=distribution,
+        )
     )
 
 
@@ -142,22 +206,30 @@ def create_registry(
     implementations, as tests and embedding applications pass them; a mapping names each), then
     installed entry points.
 
-    ``strict`` and ``only`` default to ``GAN_STRICT_PLUGINS`` and ``GAN_PLUGINS``.
+    ``strict`` and ``only`` default to ``GAN_STRICT_PLUGINS`` and ``GAN_PLUGINS``; ``only`` holds
+    entry-point or distribution names (see the module docstring).
     """
     strict = strict_from_env() if strict is None else strict
     only = only_from_env() if only is None else only
     pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
     pm.add_hookspecs(hookspecs)
     registry = Registry()
-    _add(registry, pm, name=CORE_PLUGIN_NAME, version=__version__, load=lambda: _builtins, strict=True, builtin=True)
+    _add(
+        registry,
+        pm,
+        name=CORE_PLUGIN_NAME,
+        version=__version__,
+        load=lambda: _builtins,
+        strict=True,
+        builtin=True,
+        distribution=CORE_DISTRIBUTION,
+    )
     named = plugins.items() if isinstance(plugins, Mapping) else ((_plugin_name(p), p) for p in plugins)
     for plugin_name, plugin in named:
         version = getattr(plugin, "__version__", None)
         _add(registry, pm, name=plugin_name, version=version, load=lambda p=plugin: p, strict=strict)
     if entry_points:
-        for ep in _entry_points():
-            if only is not None and ep.name not in only:
-                continue
+        for ep, distribution in _admitted(_entry_points(), only):
             version = ep.dist.version if ep.dist is not None else None
-            _add(registry, pm, name=ep.name, version=version, load=ep.load, strict=strict)
+            _add(registry, pm, name=ep.name, version=version, load=ep.load, strict=strict, distribution=distribution)
     return registry

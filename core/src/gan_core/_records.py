@@ -39,10 +39,13 @@ class DataInfo:
 
 @attrs.frozen
 class DataOptions:
-    """The train-config settings a loader may honour: where files live, and a square resize."""
+    """The train-config settings a loader may honour: where files live, a square resize, and what to
+    do with files that cannot be read (``train.bad_images``)."""
 
     root: Path
     image_size: int = 0  # 0: keep the data set's own size
+    #: "error": refuse to start, naming the first unreadable file; "skip": leave such files out, with a warning
+    bad_images: str = "error"
 
 
 @attrs.frozen

@@ -102,6 +102,10 @@ class PluginReport:
     builtin: bool = False
     #: items refused one by one (a name this plugin registered twice), each with the reason
     skipped: tuple[str, ...] = ()
+    #: the installed distribution whose entry point this plugin is (``gan-plugin-vanilla``; ``gan-core``
+    #: for the core), so that two distributions' entry points of one name can be told apart; ``None``
+    #: for plugin objects handed to ``create_registry`` directly
+    distribution: str | None = None
 
     @property
     def ok(self) -> bool:

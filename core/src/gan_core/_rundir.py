@@ -169,7 +169,10 @@ class RunDir:
         data = self.read_config_data()
         qualified = registry.variants.qualify(self.variant_name())
         variant = registry.variants[qualified]
-        return variant, resolve_config(variant, file_data=data, qualified_name=qualified)
+        try:
+            return variant, resolve_config(variant, file_data=data, qualified_name=qualified)
+        except ConfigError as error:  # the run's own file, not something typed: say which file
+            raise ConfigError(f"{self.config_file}: {error.field}", error.message) from None
 
     def write_data_info(self, info: DataInfo) -> None:
         atomic_write_text(self.path / self.DATA_INFO, json.dumps(attrs.asdict(info)))

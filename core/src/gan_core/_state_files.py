@@ -30,7 +30,7 @@ from gan_core.errors import CheckpointError
 
 MANIFEST = "MANIFEST.json"
 PROGRESS = "progress.json"
-SCALER = "scaler.json"
+SCALER = "scaler.safetensors"
 FORMAT = "gan-core-checkpoint/1"
 #: the safetensors metadata key holding a state's structure (JSON, tensors replaced by references)
 _STRUCTURE_KEY = "gan_core.structure"

@@ -128,7 +128,10 @@ class Variant:
 
     def load_training_data(self, config: RunConfig, datasets: DatasetCatalog) -> LoadedData:
         """The run's training data: the variant's own loader, or ``train.dataset`` from ``datasets``."""
-        options = DataOptions(root=Path(config.train.data_root).expanduser(), image_size=config.train.image_size)
+        train = config.train
+        options = DataOptions(
+            root=Path(train.data_root).expanduser(), image_size=train.image_size, bad_images=train.bad_images
+        )
         if self.load_data is not None:
             return self.load_data(config, options, datasets)
         return datasets.dataset(config.train.dataset).load(options)

@@ -76,7 +76,7 @@ def test_label_list_draws_equal_blocks_of_each_class(
 ) -> None:
     out = tmp_path / "blocks.npy"
     assert cli("sample", run_dir, "--n", 7, "--label", "0,1,2", "--out", out) == 0
-    np.testing.assert_allclose(np.load(out), _expected(run_dir, registry, [0, 0, 0, 1, 1, 1, 2]), atol=1e-6)
+    np.testing.assert_allclose(np.load(out), _expected(run_dir, registry, [0, 0, 0, 1, 1, 2, 2]), atol=1e-6)
     png = tmp_path / "blocks.png"
     assert cli("sample", run_dir, "--n", 30, "--label", "0,1,2", "--out", png) == 0 and png.stat().st_size > 0
 

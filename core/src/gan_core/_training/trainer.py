@@ -475,7 +475,6 @@ class _Session:
         self.progress.d_updates = self.ctx.d_updates
         if self.ctx.streams:
             self.progress.extra = {name: stream.consumed for name, stream in self.ctx.streams.items()}
-        self.bar.update(1)
         return scalars
 
     def _guard_scalars(self, done: int, scalars: Mapping[str, Tensor]) -> None:
@@ -536,6 +535,7 @@ class _Session:
             self._write_grid(done)
         if (train.checkpoint_every and done % train.checkpoint_every == 0) or final:
             self._save(done)
+        self.bar.update(1)  # after the log line, so that progress shows this step's scalars
 
     def _save(self, done: int) -> None:
         networks: dict[Role, nn.Module] = {"generator": self.ctx.generator, "discriminator": self.ctx.discriminator}

@@ -26,14 +26,19 @@ _OUT_OF_MEMORY = (
 )
 
 
-def _allocation_failed(error: RuntimeError) -> bool:
-    """torch reports a failed allocation as a RuntimeError (or its OutOfMemoryError subclass)."""
+_ALLOCATION_MESSAGES = (
+    "DefaultCPUAllocator: can't allocate memory",
+    "Trying to create tensor with negative dimension",
+    "Storage size calculation overflowed",
+    "Overflow when unpacking long",
+)
+
+
+def _allocation_failed(error: Exception) -> bool:
+    """torch reports an allocation that cannot be made (too large, or a size past 2**63) as a
+    RuntimeError (or its OutOfMemoryError subclass), or as a ValueError from its argument parsing."""
     text = str(error)
-    return (
-        type(error).__name__ == "OutOfMemoryError"
-        or "DefaultCPUAllocator: can't allocate memory" in text
-        or ("Trying to create tensor with negative dimension" in text)
-    )
+    return type(error).__name__ == "OutOfMemoryError" or any(message in text for message in _ALLOCATION_MESSAGES)
 
 
 def _one_line_warnings() -> None:
@@ -90,7 +95,7 @@ def main(argv: Sequence[str] | None = None, registry: Registry | None = None) ->
         return error.exit_code
     except MemoryError:
         return _error(f"gan {args.command}", _OUT_OF_MEMORY)
-    except RuntimeError as error:
+    except (RuntimeError, ValueError) as error:
         if not _allocation_failed(error):
             raise
         return _error(f"gan {args.command}", _OUT_OF_MEMORY)

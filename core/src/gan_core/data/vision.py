@@ -12,6 +12,7 @@ import gzip
 import os
 import shutil
 import tempfile
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from torch.utils.data import Dataset
 
 from gan_core._records import DataInfo, DataOptions, LoadedData
 from gan_core.data.memory import InMemoryDataset, resize_images, scale_pixels
-from gan_core.errors import ConfigError, DataUnavailableError
+from gan_core.errors import ConfigError, DataUnavailableError, GanWarning
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
 
@@ -153,26 +154,96 @@ class ImageFiles(Dataset[tuple[Tensor, Tensor | None]]):
                 (path, index)
                 for index, name in enumerate(classes)
                 for path in sorted((root / name).rglob("*"))
-                if path.suffix.lower() in IMAGE_SUFFIXES
+                if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file()
             ]
         else:
-            self.items = [(p, -1) for p in sorted(root.iterdir()) if p.suffix.lower() in IMAGE_SUFFIXES]
+            self.items = [(p, -1) for p in sorted(root.iterdir()) if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()]
+
+    def unreadable(self) -> list[tuple[Path, str]]:
+        """Every file that cannot be decoded, with the reason: checked once, before training, so that a
+        bad file stops nothing halfway through a run."""
+        found = []
+        for path, _ in self.items:
+            reason = _unreadable(path)
+            if reason is not None:
+                found.append((path, reason))
+        return found
+
+    def drop(self, paths: set[Path]) -> None:
+        """Leave ``paths`` out of the set (``train.bad_images = "skip"``)."""
+        self.items = [(path, label) for path, label in self.items if path not in paths]
 
     def __len__(self) -> int:
         return len(self.items)
 
     def __getitem__(self, index: int) -> tuple[Tensor, Tensor | None]:
         path, label = self.items[index]
-        with Image.open(path) as image:
-            image = image.convert(self.mode).resize((self.image_size, self.image_size), Image.Resampling.BICUBIC)
-            array = np.asarray(image, dtype=np.uint8)
+        try:
+            with Image.open(path) as image:
+                image = image.convert(self.mode).resize((self.image_size, self.image_size), Image.Resampling.BICUBIC)
+                array = np.asarray(image, dtype=np.uint8)
+        except Exception as error:  # changed or removed since the check before training
+            raise DataUnavailableError(f"train.data_root: cannot read {path} ({_first_line(error)})") from None
         pixels = torch.from_numpy(array.copy())
         pixels = rearrange(pixels, "h w -> 1 h w") if pixels.ndim == 2 else rearrange(pixels, "h w c -> c h w")
         return scale_pixels(pixels), (torch.tensor(label) if label >= 0 else None)
 
 
+def _first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
+def _unreadable(path: Path) -> str | None:
+    """Why PIL cannot read ``path``, or ``None``: ``verify`` checks the structure (a PNG's chunk
+    checksums), then decoding checks the pixels, which ``verify`` never reaches (a truncated JPEG).
+    JPEGs decode at up to 1/8 scale (``draft``): every byte is still read, in a fraction of the time."""
+    try:
+        with Image.open(path) as image:
+            image.verify()
+        with Image.open(path) as image:
+            image.draft(image.mode, (1, 1))
+            image.load()
+    except Exception as error:  # PIL's OSError, SyntaxError, ValueError, DecompressionBombError, ...
+        return _first_line(error)
+    return None
+
+
+def _is_main_process() -> bool:
+    return int(os.environ.get("RANK", "0")) == 0
+
+
+def _handle_unreadable(dataset: ImageFiles, root: Path, policy: str) -> None:
+    """Apply ``train.bad_images`` to the files that cannot be read: refuse (``"error"``), naming the
+    first and the count, or drop them with one warning line (``"skip"``)."""
+    bad = dataset.unreadable()
+    if not bad:
+        return
+    total = len(dataset)
+    first, reason = bad[0]
+    if policy == "skip" and len(bad) < total:
+        dataset.drop({path for path, _ in bad})
+        if _is_main_process():  # one line for the run, not one per process
+            warnings.warn(
+                f"train.bad_images=skip: left out {len(bad)} of {total} images in {root} that cannot be read "
+                f"(the first: {first}: {reason})",
+                GanWarning,
+                stacklevel=2,
+            )
+        return
+    hint = (
+        "; with train.bad_images=skip nothing is left to train on"
+        if policy == "skip"
+        else "; remove or replace them, or set train.bad_images=skip to leave them out"
+    )
+    raise DataUnavailableError(
+        f"train.data_root: {len(bad)} of {total} images in {root} cannot be read, the first: {first} ({reason}){hint}"
+    )
+
+
 def load_image_folder(options: DataOptions) -> LoadedData:
-    """Images under ``train.data_root`` (RGB), resized to ``train.image_size``."""
+    """Images under ``train.data_root`` (RGB), resized to ``train.image_size``; every file is decoded once
+    first, and ``options.bad_images`` says what happens to those that cannot be."""
     root = options.root.expanduser()
     if options.image_size <= 0:
         raise ConfigError("train.image_size", "must be > 0 for the image-folder data set (e.g. 64)")
@@ -181,6 +252,7 @@ def load_image_folder(options: DataOptions) -> LoadedData:
     dataset = ImageFiles(root, options.image_size, channels=3)
     if len(dataset) == 0:
         raise ConfigError("train.data_root", f"no images ({', '.join(sorted(IMAGE_SUFFIXES))}) in {root}")
+    _handle_unreadable(dataset, root, options.bad_images)
     num_classes = len(dataset.classes) or None
     info = DataInfo(shape=(3, options.image_size, options.image_size), kind="image", num_classes=num_classes)
     return LoadedData(dataset, info)

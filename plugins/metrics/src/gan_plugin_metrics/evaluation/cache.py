@@ -25,7 +25,7 @@ from typing import Any
 import attrs
 from torch import Tensor
 
-from gan_core import atomic_write
+from gan_core import ConfigError, atomic_write
 from gan_plugin_metrics.features.base import Extracted
 from gan_plugin_metrics.functional.stats import FeatureStatistics
 
@@ -36,6 +36,18 @@ FORMAT_VERSION = "1"
 
 def default_cache_dir() -> Path:
     return Path(os.environ.get(CACHE_ENV) or "~/.cache/gan/metrics").expanduser()
+
+
+def check_cache_dir(directory: Path, field: str) -> None:
+    """Refuse, in one line and before any work, a cache folder that cannot be one: an existing file, or
+    a path under a file (``field`` is what named it: ``--cache-dir`` or ``$GAN_METRICS_CACHE``)."""
+    for ancestor in (directory, *directory.parents):
+        if not ancestor.exists():
+            continue
+        if not ancestor.is_dir():
+            where = "" if ancestor == directory else f" (it is under {ancestor}, which is not a folder)"
+            raise ConfigError(field, f"{directory} is not a folder{where}")
+        return
 
 
 @attrs.frozen

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
@@ -34,6 +35,7 @@ from gan_core import (
     EVAL_PREFIX,
     ConfigError,
     EvalContext,
+    GanWarning,
     Registry,
     RunConfig,
     RunDir,
@@ -47,7 +49,14 @@ from gan_core import (
     run_evaluators,
 )
 from gan_core.data import real_subset
-from gan_plugin_metrics.evaluation.cache import CacheKey, RealFeatureCache, entry_from
+from gan_plugin_metrics.evaluation.cache import (
+    CACHE_ENV,
+    CacheKey,
+    RealFeatureCache,
+    check_cache_dir,
+    default_cache_dir,
+    entry_from,
+)
 from gan_plugin_metrics.evaluation.metrics import (
     NEEDS_REAL_FEATURES,
     MetricSettings,
@@ -163,6 +172,48 @@ def _finish(record: dict[str, Any], run_dir: Path, started: float, *, write: boo
     return RunDir(run_dir).write_metrics(record)
 
 
+def _first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
+def _check_device(device: str | torch.device | None, field: str = "--device") -> torch.device | None:
+    """``device`` parsed and tried once, so that a typo or a GPU that is not there is a one-line error
+    before any work (``None``: choose later, as the docstring of :func:`evaluate_run` says)."""
+    if device is None:
+        return None
+    try:
+        parsed = torch.device(device)
+    except (RuntimeError, TypeError, ValueError):
+        raise ConfigError(field, f"must be a device such as cpu, cuda or cuda:1, got {str(device)!r}") from None
+    if parsed.type == "meta":
+        raise ConfigError(field, "'meta' tensors hold no data; use cpu or an accelerator")
+    if parsed.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if count == 0:
+            raise ConfigError(field, f"{str(device)!r}: torch finds no CUDA GPU on this machine; use --device cpu")
+        if parsed.index is not None and parsed.index >= count:
+            shown = f"cuda:0 to cuda:{count - 1}" if count > 1 else "cuda:0"
+            raise ConfigError(field, f"{str(device)!r}: this machine has {count} CUDA GPU(s), {shown}")
+    if parsed.type != "cpu":
+        try:
+            torch.empty(0, device=parsed)
+        except Exception as error:  # not compiled in, no driver, no such device, ...
+            reason = _first_line(error)
+            raise ConfigError(field, f"{str(device)!r} is not usable here ({reason}); use --device cpu") from None
+    return parsed
+
+
+def _checked_cache_dir(cache_dir: str | Path | None) -> Path:
+    """The cache folder ``cache_dir`` (or the default) names, refused at once if it cannot be one."""
+    if cache_dir is not None:
+        directory, field = Path(cache_dir).expanduser(), "--cache-dir"
+    else:
+        directory, field = default_cache_dir(), f"${CACHE_ENV}" if os.environ.get(CACHE_ENV) else "the cache folder"
+    check_cache_dir(directory, field)
+    return directory
+
+
 def _positive(value: int, field: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise ConfigError(field, f"must be an integer > 0, got {value!r}")
@@ -209,6 +260,20 @@ def _evaluate_own(
     return Evaluation(results, record, _finish(record, run_dir, started, write=write and accelerator.is_main_process))
 
 
+def _store(cache: RealFeatureCache, key: CacheKey, entry: Any, metadata: dict[str, str]) -> None:
+    """Cache the real statistics; a folder that refuses the write costs a recomputation next time, not
+    this evaluation, so it is one warning line."""
+    try:
+        cache.store(key, entry, metadata)
+    except OSError as error:
+        warnings.warn(
+            f"could not cache the real statistics in {cache.directory} ({error.strerror or _first_line(error)}); "
+            "they will be computed again next time",
+            GanWarning,
+            stacklevel=3,
+        )
+
+
 def evaluate_run(
     run_dir: str | Path,
     *,
@@ -242,6 +307,8 @@ def evaluate_run(
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ConfigError("--seed", f"must be an integer >= 0, got {seed!r}")
     check_resize_mode(resize, "--resize")
+    device = _check_device(device)
+    cache_dir = _checked_cache_dir(cache_dir) if use_cache else None
     names = parse_metrics(metrics) if metrics is not None else None
     if features != AUTO and features not in registry.feature_extractors:
         allowed = describe_choices([AUTO, *registry.feature_extractors.names()])
@@ -290,7 +357,7 @@ def evaluate_run(
         )
         entry = entry_from(processes.gather(part), keep_features=need_features)
         if cache is not None and processes.main:
-            cache.store(key, entry, {"plugin": "gan-plugin-metrics", "value_range": str(list(value_range))})
+            _store(cache, key, entry, {"plugin": "gan-plugin-metrics", "value_range": str(list(value_range))})
 
     # generated samples: the inputs for all n on every process, each process generating its share
     drawn = run.inputs.fixed(n, seed, data)

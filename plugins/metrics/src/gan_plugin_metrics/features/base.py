@@ -36,6 +36,19 @@ def missing_weights_error(name: str, path: Path, hint: str) -> WeightsUnavailabl
     return WeightsUnavailableError(f"{name} weights: no file {path}; {hint}")
 
 
+def describe_load_error(error: BaseException) -> str:
+    """Why a weights file did not load, in a few words on one line (``KeyError: '105'`` is what
+    ``torch.load`` says of a text file: the type is half the message)."""
+    lines = str(error).strip().splitlines()
+    if not lines:
+        return type(error).__name__
+    first = lines[0]
+    if len(first) > 120:  # torch's long explanations: their first sentence says what went wrong
+        cut = first.find(". ", 20)
+        first = first[:cut] if 0 < cut <= 120 else first[:117] + "..."
+    return f"{type(error).__name__}: {first}"
+
+
 @attrs.frozen
 class Extracted:
     """What an extractor returns for a batch: ``features`` ``(N, D)`` and, for classifiers, ``logits``

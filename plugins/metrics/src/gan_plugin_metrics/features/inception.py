@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import os
 import urllib.request
+import warnings
 from pathlib import Path
 
 import torch
@@ -29,7 +30,7 @@ from torch.nn import functional as F
 from torchvision.models.inception import BasicConv2d, InceptionA, InceptionB, InceptionC, InceptionD, InceptionE
 
 from gan_core import atomic_write
-from gan_plugin_metrics.features.base import Extracted, WeightsUnavailableError
+from gan_plugin_metrics.features.base import Extracted, WeightsUnavailableError, describe_load_error
 
 WEIGHTS_FILE = "pt_inception-2015-12-05-6726825d.pth"
 WEIGHTS_URL = f"https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights/{WEIGHTS_FILE}"
@@ -198,7 +199,9 @@ def load_state(path: Path) -> dict[str, Tensor]:
         from safetensors.torch import load_file
 
         return load_file(str(path))
-    return torch.load(path, map_location="cpu", weights_only=True)
+    with warnings.catch_warnings():  # a file that is not weights gets one line from us, not torch's notes
+        warnings.simplefilter("ignore", UserWarning)
+        return torch.load(path, map_location="cpu", weights_only=True)
 
 
 def load_inception(
@@ -209,8 +212,8 @@ def load_inception(
     model = FIDInceptionV3()
     try:
         model.load_state_dict(load_state(path), strict=True)
-    except (RuntimeError, OSError, ValueError) as error:
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    except Exception as error:  # a pickle torch refuses, not safetensors, other tensors, a damaged file, ...
+        first = describe_load_error(error)
         raise WeightsUnavailableError(
             f"inception-fid weights: {path} is not a FID InceptionV3 state dict ({first})"
         ) from None
