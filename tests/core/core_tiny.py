@@ -32,13 +32,15 @@ TRAIN_DEFAULTS = {
 
 @attrs.frozen(kw_only=True)
 class TinyConfig:
-    latent_dim: int = attrs.field(default=4, validator=positive)
-    hidden: int = attrs.field(default=16, validator=positive)
-    lr: float = attrs.field(default=1e-3, validator=positive)
-    betas: list[float] = attrs.field(factory=lambda: [0.5, 0.999])
-    activation: str = "relu"
-    bias: bool = True
-    seed: int = 0  # shares its name with train.seed, so a bare ``seed`` key is ambiguous
+    latent_dim: int = attrs.field(default=4, validator=positive, metadata={"help": "dimension of the noise"})
+    hidden: int = attrs.field(default=16, validator=positive, metadata={"help": "width of both networks' hidden layer"})
+    lr: float = attrs.field(default=1e-3, validator=positive, metadata={"help": "Adam's learning rate"})
+    betas: list[float] = attrs.field(factory=lambda: [0.5, 0.999], metadata={"help": "Adam's beta1 and beta2"})
+    activation: str = attrs.field(default="relu", metadata={"help": "unused: a plain string setting"})
+    bias: bool = attrs.field(default=True, metadata={"help": "whether the linear layers have biases"})
+    seed: int = attrs.field(  # shares its name with train.seed, so a bare ``seed`` key is ambiguous
+        default=0, metadata={"help": "unused: shares its name with train.seed"}
+    )
 
 
 class TinyGenerator(nn.Module):

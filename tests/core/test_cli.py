@@ -73,7 +73,9 @@ def one_line_error(result: CliResult, *fragments: str) -> str:
 # --- help ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["train", "--help"], ["sample", "--help"], ["plugins", "--help"]])
+@pytest.mark.parametrize(
+    "argv", [["--help"], ["train", "--help"], ["sample", "--help"], ["plugins", "--help"], ["config", "--help"]]
+)
 def test_help_exits_zero(cli: Any, argv: list[str]) -> None:
     result = cli(*argv)
     assert result.code == 0 and result.out.startswith("usage: gan") and result.err == ""
@@ -81,7 +83,7 @@ def test_help_exits_zero(cli: Any, argv: list[str]) -> None:
 
 def test_top_level_help_lists_the_commands(cli: Any) -> None:
     out = cli("--help").out
-    assert all(name in out for name in ("plugins", "train", "sample"))
+    assert all(name in out for name in ("plugins", "config", "train", "sample"))
 
 
 def test_train_help_documents_the_flags(cli: Any) -> None:
@@ -101,7 +103,7 @@ def test_plugins_lists_core_and_the_test_variant(cli: Any) -> None:
     assert result.code == 0 and result.err == ""
     lines = result.out.splitlines()
     assert lines[0].startswith(f"core {gan_core.__version__} (from gan-core)  ")
-    assert "datasets: ring8, grid25, mnist-5k" in lines[0] and "commands: plugins, train, sample" in lines[0]
+    assert "datasets: ring8, grid25, mnist-5k" in lines[0] and "commands: plugins, config, train, sample" in lines[0]
     assert lines[1] == "core_tiny (unknown version)  variants: tiny"
 
 

@@ -58,7 +58,7 @@ def test_readme_and_noxfile_pin_the_same_torch() -> None:
 
 def test_readme_cli_flags_exist(tmp_path: Path) -> None:
     readme = (REPO / "README.md").read_text()
-    for command in ("train", "sample", "eval"):
+    for command in ("config", "train", "sample", "eval"):
         shown = gan(command, "--help", cwd=tmp_path)
         assert shown.code == 0, shown.err
         used = set(re.findall(rf"\bgan {command}\b[^\n]*", readme))

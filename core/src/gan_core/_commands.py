@@ -1,4 +1,4 @@
-"""The core's own subcommands: ``gan plugins``, ``gan train`` and ``gan sample``."""
+"""The core's own subcommands: ``gan plugins``, ``gan config``, ``gan train`` and ``gan sample``."""
 
 from __future__ import annotations
 
@@ -75,6 +75,32 @@ def _plugins_run(args: Namespace) -> int:
         return 0
     for report in registry.plugins:
         print(_describe(report, registry))
+    return 0
+
+
+# --- gan config --------------------------------------------------------------------------------
+
+
+def _config_arguments(parser: ArgumentParser) -> None:
+    parser.add_argument("variant", metavar="VARIANT", help="a registered variant (see 'gan plugins')")
+    parser.add_argument(
+        "--json", action="store_true", help="print JSON: name, section, default, type, allowed and help of each setting"
+    )
+
+
+def _config_run(args: Namespace) -> int:
+    from gan_core._config_help import describe_settings, settings_to_data, settings_to_toml
+
+    registry = _registry(args)
+    qualified = registry.variants.qualify(args.variant)
+    variant = registry.variants[qualified]
+    config = resolve_config(variant, qualified_name=qualified)
+    settings = describe_settings(config)
+    name = variant.name if variant.name in registry.variants.names() else qualified  # bare while unambiguous
+    if args.json:
+        print(json.dumps(settings_to_data(config, settings, name=name), indent=2))
+    else:
+        sys.stdout.write(settings_to_toml(config, settings, name=name))
     return 0
 
 
@@ -321,6 +347,18 @@ def _sample_run(args: Namespace) -> int:
 CORE_COMMANDS = (
     CommandSpec(
         "plugins", "list installed plugins, their versions and what they register", _plugins_arguments, _plugins_run
+    ),
+    CommandSpec(
+        "config",
+        "print every setting of a variant with its default, type, allowed values and meaning, as a TOML file",
+        _config_arguments,
+        _config_run,
+        description=(
+            "Print every setting of [train] and [model] at VARIANT's defaults (its own train defaults included), "
+            "each under a '# meaning (type; allowed values)' comment. The output is a config file: "
+            "'gan config VARIANT > my.toml' then 'gan train VARIANT --config my.toml' runs the default recipe; "
+            "edit or delete keys to change it."
+        ),
     ),
     CommandSpec("train", "train a GAN variant", _train_arguments, _train_run),
     CommandSpec("sample", "draw samples from a trained run", _sample_arguments, _sample_run),

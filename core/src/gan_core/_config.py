@@ -142,52 +142,125 @@ class TrainConfig:
 
     Every float refuses inf and NaN (the converter); ``seed`` is numpy's, 0 to 2**32 - 1;
     ``bad_images`` says what an image folder's unreadable files do ("error" or "skip").
-    The user guide's table documents each setting.
+    The user guide's table documents each setting; each field's ``metadata["help"]`` is its one line
+    of meaning, which ``gan config VARIANT`` prints (the comments beside them keep the sources).
     """
 
-    dataset: str = "mnist-5k"  # the embedded default: 5,000 real MNIST digits, offline
-    steps: int = attrs.field(default=5000, validator=positive)
-    batch_size: int = attrs.field(default=64, validator=positive)
-    d_steps: int = attrs.field(default=1, validator=positive)  # k, Goodfellow et al. 2014 Alg. 1 (k=1)
+    dataset: str = attrs.field(
+        default="mnist-5k",  # the embedded default: 5,000 real MNIST digits, offline
+        metadata={"help": "the data set to train on (`gan plugins` lists them)", "allowed": "a registered data set"},
+    )
+    steps: int = attrs.field(
+        default=5000, validator=positive, metadata={"help": "total generator updates (the unit of training; no epochs)"}
+    )
+    batch_size: int = attrs.field(
+        default=64, validator=positive, metadata={"help": "samples per batch, summed over all processes"}
+    )
+    d_steps: int = attrs.field(  # k, Goodfellow et al. 2014 Alg. 1 (k=1)
+        default=1, validator=positive, metadata={"help": "discriminator updates per generator update"}
+    )
     # "linear": every optimizer's learning rate falls linearly from its configured value at step 0
     # to zero at train.steps (Gulrajani et al. 2017's CIFAR-10 recipe); a function of the step alone,
     # so resume stays exact. Resuming to a larger train.steps stretches the rest of the schedule.
-    lr_decay: str = attrs.field(default="none", validator=one_of("none", "linear"))
-    seed: int = attrs.field(default=0, validator=in_range(0, SEED_MAX))
-    mixed_precision: str = attrs.field(default="no", validator=one_of("no", "fp16", "bf16"))
-    log_every: int = attrs.field(default=10, validator=positive)
-    sample_every: int = attrs.field(default=500, validator=non_negative)  # 0: only at the end
-    checkpoint_every: int = attrs.field(default=1000, validator=non_negative)  # 0: only at the end
-    keep_checkpoints: int = attrs.field(default=2, validator=positive)
-    grid_size: int = attrs.field(default=64, validator=positive)  # samples in each fixed-noise grid
-    image_size: int = attrs.field(default=0, validator=non_negative)  # 0: the data set's own size
-    data_root: str = "~/.cache/gan/data"  # where downloadable data sets live
+    lr_decay: str = attrs.field(
+        default="none",
+        validator=one_of("none", "linear"),
+        metadata={"help": 'learning-rate schedule: "linear" falls from the configured rates to zero at steps'},
+    )
+    seed: int = attrs.field(
+        default=0,
+        validator=in_range(0, SEED_MAX),
+        metadata={"help": "seeds the weights, the noise and the data order"},
+    )
+    mixed_precision: str = attrs.field(
+        default="no",
+        validator=one_of("no", "fp16", "bf16"),
+        metadata={"help": "half-precision arithmetic on an accelerator (Accelerate's mixed_precision)"},
+    )
+    log_every: int = attrs.field(
+        default=10, validator=positive, metadata={"help": "steps between lines of log.jsonl (each a mean over them)"}
+    )
+    sample_every: int = attrs.field(
+        default=500, validator=non_negative, metadata={"help": "steps between sample grids; 0: only at the end"}
+    )
+    checkpoint_every: int = attrs.field(
+        default=1000, validator=non_negative, metadata={"help": "steps between checkpoints; 0: only at the end"}
+    )
+    keep_checkpoints: int = attrs.field(
+        default=2, validator=positive, metadata={"help": "how many of the latest checkpoints to keep"}
+    )
+    grid_size: int = attrs.field(
+        default=64, validator=positive, metadata={"help": "samples in each fixed-noise sample grid"}
+    )
+    image_size: int = attrs.field(
+        default=0, validator=non_negative, metadata={"help": "resize images to this square size; 0: the data set's own"}
+    )
+    data_root: str = attrs.field(
+        default="~/.cache/gan/data",
+        metadata={"help": "where downloaded data sets and image-folder images live"},
+    )
     # image files that cannot be read (image-folder): "error" checks every file before training starts
     # and refuses to start, naming the first; "skip" leaves them out with one warning that counts them
-    bad_images: str = attrs.field(default="error", validator=one_of("error", "skip"))
-    progress: bool = True
+    bad_images: str = attrs.field(
+        default="error",
+        validator=one_of("error", "skip"),
+        metadata={"help": 'unreadable image-folder files: "error" refuses to start, "skip" leaves them out'},
+    )
+    progress: bool = attrs.field(default=True, metadata={"help": "show training progress (main process only)"})
     # evaluation during training: the variant's own measure and the metrics named here, every
     # eval_every steps and at the end (0: never); metric names as `gan plugins` lists them
-    eval_every: int = attrs.field(default=0, validator=non_negative)
-    eval_metrics: str = attrs.field(default="", validator=_metric_names)  # comma-separated, e.g. "fid,pr"
-    eval_samples: int = attrs.field(default=2000, validator=positive)  # generated (and real) samples per evaluation
+    eval_every: int = attrs.field(
+        default=0,
+        validator=non_negative,
+        metadata={"help": "steps between evaluations (the variant's measure and eval_metrics); 0: never"},
+    )
+    eval_metrics: str = attrs.field(  # comma-separated, e.g. "fid,pr"
+        default="",
+        validator=_metric_names,
+        metadata={"help": 'registered metrics computed at each evaluation, e.g. "fid,pr" (`gan plugins` lists them)'},
+    )
+    eval_samples: int = attrs.field(
+        default=2000, validator=positive, metadata={"help": "generated (and real) samples per evaluation"}
+    )
 
     # --- the stabilisation toolkit: for every variant where it applies (docs/toolkit.md) ---------------
     # an exponential moving average of the generator's weights, which sampling, evaluation and grids use
     # (Karras et al. 2018, Yazici et al. 2019): a decay per step in (0, 1), or a half-life in images
     # (>= 1; StyleGAN2 uses 10,000); 0: off
-    ema: float = attrs.field(default=0.0, validator=_finite_non_negative)
+    ema: float = attrs.field(
+        default=0.0,
+        validator=_finite_non_negative,
+        metadata={"help": "moving average of G's weights: a decay per step in (0, 1) or a half-life in images; 0: off"},
+    )
     # gamma of the zero-centred gradient penalties on real (r1) and generated (r2) samples, gamma/2 E||grad D||^2
     # (Mescheder et al. 2018; R3GAN, Huang et al. 2024, uses both); 0: off
-    r1: float = attrs.field(default=0.0, validator=_finite_non_negative)
-    r2: float = attrs.field(default=0.0, validator=_finite_non_negative)
+    r1: float = attrs.field(
+        default=0.0,
+        validator=_finite_non_negative,
+        metadata={"help": "gamma of the zero-centred gradient penalty on real samples (R1); 0: off"},
+    )
+    r2: float = attrs.field(
+        default=0.0,
+        validator=_finite_non_negative,
+        metadata={"help": "gamma of the zero-centred gradient penalty on generated samples (R2); 0: off"},
+    )
     # lazy regularisation: r1 and r2 on every k-th discriminator update, times k (Karras et al. 2020)
-    reg_every: int = attrs.field(default=1, validator=positive)
+    reg_every: int = attrs.field(
+        default=1,
+        validator=positive,
+        metadata={"help": "apply r1 and r2 on every k-th discriminator update, multiplied by k"},
+    )
     # spectral normalisation of every weight layer of the discriminator (Miyato et al. 2018)
-    spectral_norm: bool = False
+    spectral_norm: bool = attrs.field(
+        default=False, metadata={"help": "spectral normalisation of every weight layer of the discriminator"}
+    )
     # differentiable augmentation of every discriminator input, real and generated (Zhao et al. 2020):
     # a policy such as "color,translation,cutout"; empty: off; images only
-    diffaugment: str = attrs.field(default="", validator=_augment_policy)
+    diffaugment: str = attrs.field(
+        default="",
+        validator=_augment_policy,
+        metadata={"help": "differentiable augmentation of every discriminator input (images only)"},
+    )
 
     @property
     def augmentations(self) -> tuple[str, ...]:

@@ -34,15 +34,37 @@ class LSGANConfig:
     doubling them did not help there.
     """
 
-    latent_dim: int = attrs.field(default=16, validator=positive)
-    g_hidden: tuple[int, ...] = attrs.field(default=(128, 128), converter=tuple, validator=_layer_sizes)
-    d_hidden: tuple[int, ...] = attrs.field(default=(128, 128), converter=tuple, validator=_layer_sizes)
-    fake_target: float = 0.0  # a
-    real_target: float = 1.0  # b
-    generator_target: float = 1.0  # c
-    lr: float = attrs.field(default=2e-4, validator=positive)
-    beta1: float = attrs.field(default=0.5, validator=in_range(0.0, 1.0, high_open=True))
-    beta2: float = attrs.field(default=0.999, validator=in_range(0.0, 1.0, high_open=True))
+    latent_dim: int = attrs.field(
+        default=16, validator=positive, metadata={"help": "dimension of the noise z fed to the generator"}
+    )
+    g_hidden: tuple[int, ...] = attrs.field(
+        default=(128, 128),
+        converter=tuple,
+        validator=_layer_sizes,
+        metadata={"help": "widths of the generator's hidden layers", "allowed": "non-empty list of positive sizes"},
+    )
+    d_hidden: tuple[int, ...] = attrs.field(
+        default=(128, 128),
+        converter=tuple,
+        validator=_layer_sizes,
+        metadata={"help": "widths of the discriminator's hidden layers", "allowed": "non-empty list of positive sizes"},
+    )
+    fake_target: float = attrs.field(  # a
+        default=0.0, metadata={"help": "a: the discriminator's target for generated samples"}
+    )
+    real_target: float = attrs.field(  # b
+        default=1.0, metadata={"help": "b: the discriminator's target for real samples"}
+    )
+    generator_target: float = attrs.field(  # c
+        default=1.0, metadata={"help": "c: the generator's target for its samples"}
+    )
+    lr: float = attrs.field(default=2e-4, validator=positive, metadata={"help": "Adam's learning rate"})
+    beta1: float = attrs.field(
+        default=0.5, validator=in_range(0.0, 1.0, high_open=True), metadata={"help": "Adam's beta1"}
+    )
+    beta2: float = attrs.field(
+        default=0.999, validator=in_range(0.0, 1.0, high_open=True), metadata={"help": "Adam's beta2"}
+    )
 
     def __attrs_post_init__(self) -> None:
         # A rule that spans two fields goes here; it is reported exactly like a field validator.

@@ -36,35 +36,93 @@ class DTNConfig:
     default) drops ``L_TV``.
     """
 
-    source: str = attrs.field(default="rendered-digits", validator=_name)  # offline stand-in for SVHN
-    target: str = attrs.field(default="mnist-5k", validator=_name)  # offline stand-in for MNIST
+    source: str = attrs.field(  # offline stand-in for SVHN
+        default="rendered-digits",
+        validator=_name,
+        metadata={
+            "help": "the source domain, a registered data set (offline stand-in for SVHN)",
+            "allowed": "a registered data set",
+        },
+    )
+    target: str = attrs.field(  # offline stand-in for MNIST
+        default="mnist-5k",
+        validator=_name,
+        metadata={
+            "help": "the target domain, a registered data set (offline stand-in for MNIST)",
+            "allowed": "a registered data set",
+        },
+    )
     #: pretrained f (source classifier) and evaluation classifier (target); "" = the default file for
     #: the domain under ~/.cache/gan/dtn, written by `gan dtn-pretrain source|target`
-    f_weights: str = ""
-    classifier_weights: str = ""
-    alpha: float = attrs.field(default=15.0, validator=non_negative)  # L_CONST weight; paper 5.1: 15
-    beta: float = attrs.field(default=15.0, validator=non_negative)  # L_TID weight; paper 5.1: 15
-    gamma: float = attrs.field(default=0.0, validator=non_negative)  # L_TV weight; paper 5.1: 0 for digits
-    adversarial: bool = True  # L_D and L_GANG; false: the "without L_D" ablation (D is never trained)
+    f_weights: str = attrs.field(
+        default="",
+        metadata={"help": "the pretrained source classifier f's weights file; empty: `gan dtn-pretrain source`'s"},
+    )
+    classifier_weights: str = attrs.field(
+        default="",
+        metadata={"help": "the target-domain evaluation classifier's weights file; empty: `gan dtn-pretrain target`'s"},
+    )
+    alpha: float = attrs.field(  # L_CONST weight; paper 5.1: 15
+        default=15.0,
+        validator=non_negative,
+        metadata={"help": "weight of L_CONST (f-constancy of the transferred images); 0: dropped"},
+    )
+    beta: float = attrs.field(  # L_TID weight; paper 5.1: 15
+        default=15.0,
+        validator=non_negative,
+        metadata={"help": "weight of L_TID (g is the identity on target images); 0: dropped"},
+    )
+    gamma: float = attrs.field(  # L_TV weight; paper 5.1: 0 for digits
+        default=0.0,
+        validator=non_negative,
+        metadata={"help": "weight of L_TV (total variation of the transferred images); 0: dropped"},
+    )
+    adversarial: bool = attrs.field(  # L_D and L_GANG; false: the "without L_D" ablation (D is never trained)
+        default=True, metadata={"help": 'train with L_D and L_GANG; false: the paper\'s "without L_D" ablation'}
+    )
     # network widths: the paper gives none for the digits; these are sized for a CPU (docs/results.md)
-    g_widths: tuple[int, ...] = attrs.field(default=(256, 128, 64), validator=_widths(3))
-    d_widths: tuple[int, ...] = attrs.field(default=(64, 128, 256), validator=_widths(3))
+    g_widths: tuple[int, ...] = attrs.field(
+        default=(256, 128, 64),
+        validator=_widths(3),
+        metadata={"help": "channels of g's three decoder layers", "allowed": "3 positive channel counts"},
+    )
+    d_widths: tuple[int, ...] = attrs.field(
+        default=(64, 128, 256),
+        validator=_widths(3),
+        metadata={"help": "channels of D's three convolutional layers", "allowed": "3 positive channel counts"},
+    )
     # Adam with DCGAN's betas (Radford et al. 2015); lr 1e-3 rather than DCGAN's 2e-4: measured on the
     # offline pair, 2e-4 reached 26% transfer accuracy at 100 steps where 1e-3 reached 43% (docs/results.md)
-    lr: float = attrs.field(default=1e-3, validator=positive)
+    lr: float = attrs.field(
+        default=1e-3, validator=positive, metadata={"help": "Adam's learning rate (g's, and D's unless d_lr is set)"}
+    )
     #: the discriminator's own learning rate (0: the same as ``lr``). The paper gives one rate; a
     #: slower D (two time-scale updates, Heusel et al. 2017) held the transfer accuracy higher in the
     #: second half of 400-step runs on the offline pair than 1e-3 or 1e-4 did (docs/results.md)
-    d_lr: float = attrs.field(default=2e-4, validator=non_negative)
-    beta1: float = attrs.field(default=0.5, validator=in_range(0.0, 1.0, high_open=True))
-    beta2: float = attrs.field(default=0.999, validator=in_range(0.0, 1.0, high_open=True))
+    d_lr: float = attrs.field(
+        default=2e-4,
+        validator=non_negative,
+        metadata={"help": "the discriminator's own learning rate; 0: the same as lr"},
+    )
+    beta1: float = attrs.field(
+        default=0.5, validator=in_range(0.0, 1.0, high_open=True), metadata={"help": "Adam's beta1"}
+    )
+    beta2: float = attrs.field(
+        default=0.999, validator=in_range(0.0, 1.0, high_open=True), metadata={"help": "Adam's beta2"}
+    )
     #: decay of the moving average of g's weights that answers in eval mode (grids, evaluation,
     #: `gan transfer`; evaluation then also logs g's own accuracy as transfer_accuracy_live); 0: no
     #: average. Not in the paper (Yazici et al. 2019 average GAN generators): 0.99 over 5 seeds of
     #: 600 steps did not beat g itself on the offline pair (docs/results.md), so it is off by default
-    average_decay: float = attrs.field(default=0.0, validator=in_range(0.0, 1.0, high_open=True))
+    average_decay: float = attrs.field(
+        default=0.0,
+        validator=in_range(0.0, 1.0, high_open=True),
+        metadata={"help": "decay of a moving average of g's weights used in eval mode; 0: no average"},
+    )
     #: held-out source images scored at each evaluation (the paper scores the whole SVHN test set)
-    eval_images: int = attrs.field(default=2000, validator=positive)
+    eval_images: int = attrs.field(
+        default=2000, validator=positive, metadata={"help": "held-out source images scored at each evaluation"}
+    )
 
     def __attrs_post_init__(self) -> None:
         if not self.adversarial and not (self.alpha or self.beta or self.gamma):

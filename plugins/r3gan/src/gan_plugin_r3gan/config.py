@@ -21,20 +21,53 @@ class R3GANConfig:
     about three times as often as the generator (on real and generated batches, forwards and
     backwards), and on a CPU its cost is the step's (docs/results.md measures the split)."""
 
-    latent_dim: int = attrs.field(default=64, validator=positive)  # R3GAN's NoiseDimension
-    g_widths: tuple[int, ...] = attrs.field(default=(128, 64, 16), validator=layer_sizes)
-    d_widths: tuple[int, ...] = attrs.field(default=(32, 16, 8), validator=layer_sizes)
-    blocks: int = attrs.field(default=1, validator=positive)  # residual blocks per stage (R3GAN: 2)
-    group_width: int = attrs.field(default=16, validator=positive)  # channels per group (R3GAN: 768*2/96)
-    expansion: int = attrs.field(default=2, validator=positive)  # inside each block (R3GAN: 2)
+    latent_dim: int = attrs.field(  # R3GAN's NoiseDimension
+        default=64, validator=positive, metadata={"help": "dimension of the noise z fed to the generator"}
+    )
+    g_widths: tuple[int, ...] = attrs.field(
+        default=(128, 64, 16),
+        validator=layer_sizes,
+        metadata={"help": "the generator's channels per stage, from the small map to the image (the last repeats)"},
+    )
+    d_widths: tuple[int, ...] = attrs.field(
+        default=(32, 16, 8),
+        validator=layer_sizes,
+        metadata={"help": "the discriminator's channels per stage, from the small map to the image (the last repeats)"},
+    )
+    blocks: int = attrs.field(  # residual blocks per stage (R3GAN: 2)
+        default=1, validator=positive, metadata={"help": "residual blocks per stage"}
+    )
+    group_width: int = attrs.field(  # channels per group (R3GAN: 768*2/96)
+        default=16,
+        validator=positive,
+        metadata={"help": "channels per group of the grouped convolutions; must divide every width times expansion"},
+    )
+    expansion: int = attrs.field(  # inside each block (R3GAN: 2)
+        default=2, validator=positive, metadata={"help": "channel expansion inside each residual block"}
+    )
     # the loss: R3GAN's relativistic pairing loss; any registered one may be tried. Its penalties, R1 and
     # R2 with one gamma (R3GAN: 0.05 on CIFAR-10, 2 on FFHQ-64), are the core's train.r1 and train.r2,
     # which the variant's train_defaults set
-    loss: str = "rpgan"
-    lr: float = attrs.field(default=2e-4, validator=positive)  # R3GAN's starting rate
-    d_lr: float = attrs.field(default=0.0, validator=non_negative)  # 0: the same as lr
-    beta1: float = attrs.field(default=0.0, validator=in_range(0.0, 1.0, high_open=True))  # R3GAN: 0
-    beta2: float = attrs.field(default=0.99, validator=in_range(0.0, 1.0, high_open=True))  # R3GAN: 0.9 -> 0.99
+    loss: str = attrs.field(
+        default="rpgan",
+        metadata={"help": "the adversarial loss (`gan plugins` lists them)", "allowed": "a registered loss"},
+    )
+    lr: float = attrs.field(  # R3GAN's starting rate
+        default=2e-4,
+        validator=positive,
+        metadata={"help": "Adam's learning rate (the generator's, and the discriminator's unless d_lr is set)"},
+    )
+    d_lr: float = attrs.field(  # 0: the same as lr
+        default=0.0,
+        validator=non_negative,
+        metadata={"help": "the discriminator's own learning rate; 0: the same as lr"},
+    )
+    beta1: float = attrs.field(  # R3GAN: 0
+        default=0.0, validator=in_range(0.0, 1.0, high_open=True), metadata={"help": "Adam's beta1"}
+    )
+    beta2: float = attrs.field(  # R3GAN: 0.9 -> 0.99
+        default=0.99, validator=in_range(0.0, 1.0, high_open=True), metadata={"help": "Adam's beta2"}
+    )
 
     def __attrs_post_init__(self) -> None:
         for width in (*self.g_widths, *self.d_widths):

@@ -46,29 +46,83 @@ class WganConfig:
     penalty (``"gp"``, the default, Gulrajani et al. 2017). The number of critic updates per generator
     update is ``train.d_steps`` (5 in both papers, the variant's default)."""
 
-    constraint: str = attrs.field(default="gp", validator=one_of(*CONSTRAINTS))
+    constraint: str = attrs.field(
+        default="gp",
+        validator=one_of(*CONSTRAINTS),
+        metadata={"help": "how the critic is kept Lipschitz: the gradient penalty (WGAN-GP) or weight clipping (WGAN)"},
+    )
     # lambda. None: 10 for images (Gulrajani et al. sec. 4, "in all experiments"), 1 for points (the
     # authors' toy script, gan_toy.py, uses 0.1: "smaller lambda makes things faster for toy tasks"; 1 was
     # measured best here, see TOY_GP_WEIGHT)
-    gp_weight: float | None = attrs.field(default=None, validator=_optional(positive))
-    clip_value: float = attrs.field(default=0.01, validator=positive)  # c, Arjovsky et al. Algorithm 1
+    gp_weight: float | None = attrs.field(
+        default=None,
+        validator=_optional(positive),
+        metadata={"help": "lambda, the weight of the gradient penalty; unset: 10 for images, 1 for points"},
+    )
+    clip_value: float = attrs.field(  # c, Arjovsky et al. Algorithm 1
+        default=0.01,
+        validator=positive,
+        metadata={"help": 'c: weight clipping keeps every critic weight in [-c, c] (constraint = "clip")'},
+    )
     # networks: "auto" is an MLP for points and DCGAN's convolutional stacks for images
-    backbone: str = attrs.field(default="auto", validator=one_of(*BACKBONES))
+    backbone: str = attrs.field(
+        default="auto",
+        validator=one_of(*BACKBONES),
+        metadata={"help": 'the networks; "auto": an MLP for points, DCGAN\'s convolutional stacks for images'},
+    )
     # None: 2 for points (Gulrajani et al.'s toy script feeds 2-d noise), 128 for images (their DCGAN)
-    latent_dim: int | None = attrs.field(default=None, validator=_optional(positive))
+    latent_dim: int | None = attrs.field(
+        default=None,
+        validator=_optional(positive),
+        metadata={"help": "dimension of the noise z; unset: 2 for points, 128 for images"},
+    )
     # MLP widths of both networks: Gulrajani et al.'s toy networks, 3 ReLU layers of 512 (narrower ones
     # left more samples between the grid's modes: 74% high quality at 256, 87% at 512; docs/theory/wgan.md)
-    hidden: tuple[int, ...] = attrs.field(default=(512, 512, 512), validator=layer_sizes)
-    width: int = attrs.field(default=64, validator=positive)  # conv: channels next to the image (DCGAN)
+    hidden: tuple[int, ...] = attrs.field(
+        default=(512, 512, 512),
+        validator=layer_sizes,
+        metadata={"help": "mlp backbone: widths of both networks' hidden layers"},
+    )
+    width: int = attrs.field(  # conv: channels next to the image (DCGAN)
+        default=64,
+        validator=positive,
+        metadata={"help": "conv backbone: channels next to the image, doubling at each halving of the resolution"},
+    )
     # auto: none in an MLP (the toy script), layer norm in a conv critic with the penalty (Gulrajani et
     # al. sec. 4), batch norm in a conv critic with clipping (Arjovsky et al.'s DCGAN critic)
-    critic_norm: str = attrs.field(default="auto", validator=one_of(*CRITIC_NORMS))
-    optimizer: str = attrs.field(default="auto", validator=one_of(*OPTIMIZERS))  # auto: PAPER_OPTIMIZER
-    lr: float | None = attrs.field(default=None, validator=_optional(positive))
+    critic_norm: str = attrs.field(
+        default="auto",
+        validator=one_of(*CRITIC_NORMS),
+        metadata={
+            "help": 'the critic\'s normalisation; "auto": none in an MLP, else layer norm with gp, batch norm with clip'
+        },
+    )
+    optimizer: str = attrs.field(  # auto: PAPER_OPTIMIZER
+        default="auto",
+        validator=one_of(*OPTIMIZERS),
+        metadata={"help": 'the optimiser; "auto": the paper\'s for the constraint (Adam for gp, RMSprop for clip)'},
+    )
+    lr: float | None = attrs.field(
+        default=None,
+        validator=_optional(positive),
+        metadata={"help": "learning rate; unset: the paper's (gp: 1e-4, 1e-3 on points; clip: 5e-5)"},
+    )
     # the critic's own learning rate (two time-scale updates, Heusel et al. 2017); None: the same as lr
-    d_lr: float | None = attrs.field(default=None, validator=_optional(positive))
-    beta1: float | None = attrs.field(default=None, validator=_optional(in_range(0.0, 1.0, high_open=True)))
-    beta2: float | None = attrs.field(default=None, validator=_optional(in_range(0.0, 1.0, high_open=True)))
+    d_lr: float | None = attrs.field(
+        default=None,
+        validator=_optional(positive),
+        metadata={"help": "the critic's own learning rate; unset: the same as lr"},
+    )
+    beta1: float | None = attrs.field(
+        default=None,
+        validator=_optional(in_range(0.0, 1.0, high_open=True)),
+        metadata={"help": "Adam's beta1; unset: 0.5"},
+    )
+    beta2: float | None = attrs.field(
+        default=None,
+        validator=_optional(in_range(0.0, 1.0, high_open=True)),
+        metadata={"help": "Adam's beta2; unset: 0.9"},
+    )
 
     def __attrs_post_init__(self) -> None:
         if self.constraint == "gp" and self.critic_norm == "batch":
