@@ -122,6 +122,18 @@ def _augment_policy(_: Any, attribute: attrs.Attribute, value: str) -> None:  # 
         )
 
 
+#: the experiment trackers of Accelerate's tracking API (``accelerate.utils.LoggerType``)
+TRACKERS = ("tensorboard", "wandb", "mlflow", "comet_ml", "aim", "clearml", "dvclive", "swanlab", "trackio")
+
+
+def _trackers(_: Any, attribute: attrs.Attribute, value: list[str]) -> None:  # type: ignore[type-arg]
+    for name in value:
+        if name not in TRACKERS:
+            raise ConfigError(attribute.name, f"must list trackers from {describe_choices(TRACKERS)}, got {name!r}")
+    if len(set(value)) != len(value):
+        raise ConfigError(attribute.name, f"names a tracker twice: {value!r}")
+
+
 def _finite_non_negative(_: Any, attribute: attrs.Attribute, value: float) -> None:  # type: ignore[type-arg]
     if not (value >= 0 and value != float("inf")):
         raise ConfigError(attribute.name, f"must be a finite number >= 0, got {value!r}")
@@ -207,6 +219,13 @@ class TrainConfig:
         metadata={"help": 'unreadable image-folder files: "error" refuses to start, "skip" leaves them out'},
     )
     progress: bool = attrs.field(default=True, metadata={"help": "show training progress (main process only)"})
+    # experiment trackers through Accelerate's tracking API: scalars every log step, sample grids as
+    # images, the resolved config as hyperparameters; files under RUN_DIR/trackers (TensorBoard)
+    log_with: list[str] = attrs.field(
+        factory=list,
+        validator=_trackers,
+        metadata={"help": 'experiment trackers to log to, e.g. ["tensorboard"] (files in RUN_DIR/trackers)'},
+    )
     # evaluation during training: the variant's own measure and the metrics named here, every
     # eval_every steps and at the end (0: never); metric names as `gan plugins` lists them
     eval_every: int = attrs.field(

@@ -22,12 +22,14 @@ import tomli_w
 
 from gan_core._config import (
     AUGMENTATIONS,
+    TRACKERS,
     RunConfig,
     _augment_policy,
     _finite_non_negative,
     _InRange,
     _metric_names,
     _OneOf,
+    _trackers,
     layer_sizes,
     non_negative,
     positive,
@@ -46,6 +48,7 @@ _DESCRIBED: dict[Callable[..., Any], str] = {
     layer_sizes: "non-empty list of positive sizes",
     _augment_policy: f"comma-separated from {', '.join(AUGMENTATIONS)}; empty: off",
     _metric_names: "comma-separated metric names",
+    _trackers: f"a list of {', '.join(TRACKERS)}",
 }
 
 

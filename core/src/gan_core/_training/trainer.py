@@ -42,6 +42,7 @@ from gan_core._toolkit import discriminator_options, make_game
 from gan_core._training.checkpoint import load_checkpoint, save_checkpoint, saved_processes
 from gan_core._training.evaluation import MetricEvaluator, metric_specs, run_evaluators
 from gan_core._training.logs import PlainProgress, format_scalar, plot_losses
+from gan_core._training.trackers import Trackers, accelerator_options, check_trackers
 from gan_core._variant import EvalContext, Evaluator, Variant, check_data
 from gan_core.augment import DiffAugment
 from gan_core.errors import ConfigError, DivergenceError, GanWarning, RunDirectoryError
@@ -243,7 +244,12 @@ class GanTrainer:
         AcceleratorState._reset_state()
         precision = self.config.train.mixed_precision
         try:
-            accelerator = Accelerator(mixed_precision=precision, cpu=launched and not torch.cuda.is_available())
+            check_trackers(self.config.train.log_with)
+            accelerator = Accelerator(
+                mixed_precision=precision,
+                cpu=launched and not torch.cuda.is_available(),
+                **accelerator_options(self.config.train.log_with, self.out_dir),
+            )
         except ValueError as error:
             raise ConfigError("train.mixed_precision", str(error).splitlines()[0]) from None
         if precision == "fp16" and accelerator.device.type == "cpu":
@@ -347,6 +353,7 @@ class _Session:
         self.main = accelerator.is_main_process
         self.log: Any = None
         self.bar: Any = None
+        self.trackers: Trackers | None = None
         self.unchecked = bool(discriminator_options(self.train))  # options the step must honour
         self.last: dict[str, float] = {}
         self.saved: Path | None = checkpoint
@@ -358,6 +365,7 @@ class _Session:
         if self.main:
             self.log = self.run.open_log()
             self.run.write_data_info(self.data.full_info)
+        self.trackers = Trackers(self.accelerator, self.trainer.config, self.run.path)
         shown = self.main and self.train.progress
         if shown and not sys.stderr.isatty():
             self.bar = PlainProgress(self.train.steps, self.start_step, self.trainer.variant.name)
@@ -562,6 +570,8 @@ class _Session:
         self.last = {k: float(v) for k, v in means.items()}
         if self.log is not None:
             self.log.write({"step": done, **self.last, "elapsed_s": round(time.perf_counter() - self.started, 3)})
+        if self.trackers is not None:
+            self.trackers.scalars(self.last, done)
         self.bar.set_postfix({k: format_scalar(v) for k, v in self.last.items()}, refresh=False)
 
     def _evaluate(self, done: int) -> None:
@@ -580,6 +590,8 @@ class _Session:
         self.last.update(results)
         if self.log is not None:
             self.log.write({"step": done, **results})
+        if self.trackers is not None:
+            self.trackers.scalars({k: v for k, v in results.items() if isinstance(v, int | float)}, done)
 
     def _write_grid(self, done: int) -> None:
         if not self.main:
@@ -599,6 +611,8 @@ class _Session:
             inputs=shown,
             input_info=self.game.inputs.input_info(info),
         )
+        if self.trackers is not None:
+            self.trackers.image(self.run.sample_path(done), done)
 
     def _real_points(self) -> Tensor | None:
         """Up to 2,000 training points, drawn under the samples of a scatter plot."""
@@ -610,6 +624,8 @@ class _Session:
     # -- the end ----------------------------------------------------------------------------------
 
     def close(self) -> None:
+        if self.trackers is not None:
+            self.trackers.end()
         if self.bar is not None:
             self.bar.close()
         if self.log is not None:
