@@ -50,7 +50,7 @@ from gan_core._records import (
 from gan_core._registry import PluginReport, Registry
 from gan_core._rundir import RunDir, TrainedRun, checkpoint_step, load_discriminator, load_generator, load_run
 from gan_core._sample_files import check_sample_path, save_samples
-from gan_core._training.evaluation import EVAL_PREFIX, run_evaluators
+from gan_core._training.evaluation import EVAL_PREFIX, measure_metrics, run_evaluators
 from gan_core._training.trainer import GanTrainer, TrainResult, train
 from gan_core._variant import EvalContext, Evaluator, Variant
 from gan_core._version import __version__
@@ -174,6 +174,7 @@ __all__ = [
     "load_discriminator",
     "load_generator",
     "load_run",
+    "measure_metrics",
     "non_negative",
     "one_of",
     "positive",

@@ -2,7 +2,8 @@
 
 The plugin's nox session installs no variant plugin, so the tests bring their own: a one-layer
 generator (unconditional ``tiny``, conditional ``tiny-cond``) trained for two steps on ``mnist-5k``,
-the only offline MNIST. The numbers it earns are bad; what the tests check is that ``gan eval`` and
+the only offline MNIST, and a one-layer point generator (``tiny-points``) for the toy 2-D sets. The
+numbers they earn are bad; what the tests check is that ``gan eval`` and
 the Python API measure it the same way, and that the plumbing (cache, metrics.json, errors) works.
 """
 
@@ -104,7 +105,24 @@ def _builder(conditional: bool) -> Callable[[TinyConfig, DataInfo], Game]:
     return build
 
 
+class _PointGenerator(nn.Module):
+    """Noise to points: one linear map, no squashing (the toy sets are not scaled to [-1, 1])."""
+
+    def __init__(self, latent_dim: int, dim: int) -> None:
+        super().__init__()
+        self.net = nn.Linear(latent_dim, dim)
+
+    def forward(self, z: Tensor, y: Tensor | None = None) -> Tensor:
+        return self.net(z)
+
+
+def _points_build(config: TinyConfig, info: DataInfo) -> Game:
+    generator = _PointGenerator(config.latent_dim, info.shape[0])
+    return _game(generator, _Discriminator(info.shape), config.lr, Noise(config.latent_dim))
+
+
 TINY = Variant("tiny", TinyConfig, _builder(False), "test variant", data_kinds=frozenset({"image"}))
+TINY_POINTS = Variant("tiny-points", TinyConfig, _points_build, "test variant", data_kinds=frozenset({"points"}))
 TINY_COND = Variant("tiny-cond", TinyConfig, _builder(True), "test variant", conditional=True)
 
 
@@ -166,6 +184,7 @@ def gan_register_variants(register: Callable[[Variant], None]) -> None:
     register(TINY)
     register(TINY_COND)
     register(TINY_TRANSLATE)
+    register(TINY_POINTS)
 
 
 def make_registry() -> Registry:
@@ -178,6 +197,13 @@ def train_tiny(out: Path, registry: Registry, *, conditional: bool = False, **ov
     variant = TINY_COND if conditional else TINY
     config = tiny_run_config(variant, **{"train.dataset": "mnist-5k", **overrides})
     GanTrainer(variant, config, out, registry=registry).fit()
+    return out
+
+
+def train_points(out: Path, registry: Registry, dataset: str = "ring8", **overrides: Any) -> Path:
+    """A two-step run of the tiny point generator on a toy 2-D set in ``out``; returns ``out``."""
+    config = tiny_run_config(TINY_POINTS, **{"train.dataset": dataset, **overrides})
+    GanTrainer(TINY_POINTS, config, out, registry=registry).fit()
     return out
 
 

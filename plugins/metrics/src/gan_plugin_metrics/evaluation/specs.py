@@ -1,4 +1,7 @@
-"""The metrics as :class:`gan_core.MetricSpec` records, for ``train.eval_metrics`` during training.
+"""The metrics as :class:`gan_core.MetricSpec` records, for ``train.eval_metrics`` and ``gan eval``.
+
+The point metrics (``point-modes``, ``swd``) are in :mod:`gan_plugin_metrics.evaluation.points`; the
+extractor metrics are here.
 
 The core's evaluator calls ``spec.compute(real, fake, real_labels=..., fake_labels=...,
 num_classes=..., dataset=..., registry=...)`` with CPU tensors of samples in the data's value range (images in
@@ -21,6 +24,7 @@ from torch import Tensor
 
 from gan_core import DataInfo, MetricSpec, Registry
 from gan_plugin_metrics.evaluation.metrics import METRICS, check_supported, compute_metrics
+from gan_plugin_metrics.evaluation.points import POINT_METRIC_SPECS
 from gan_plugin_metrics.features.base import DEFAULT_RESIZE, Extracted, FeatureExtractor, extract_features
 from gan_plugin_metrics.features.registry import AUTO, FEATURE_EXTRACTORS, choose_auto, load_extractor
 
@@ -115,4 +119,7 @@ def _spec(name: str) -> MetricSpec:
     return MetricSpec(name, compute, _DESCRIPTIONS[name], higher_is_better=name not in {"fid", "kid"})
 
 
-METRIC_SPECS: tuple[MetricSpec, ...] = tuple(_spec(name) for name in METRICS)
+#: the metrics measured on an extractor's features (:data:`METRICS`, by the same names)
+EXTRACTOR_METRIC_SPECS: tuple[MetricSpec, ...] = tuple(_spec(name) for name in METRICS)
+#: everything this plugin registers: the extractor metrics, then the point metrics
+METRIC_SPECS: tuple[MetricSpec, ...] = EXTRACTOR_METRIC_SPECS + POINT_METRIC_SPECS

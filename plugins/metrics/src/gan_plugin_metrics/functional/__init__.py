@@ -8,10 +8,20 @@ from gan_plugin_metrics.functional.classifier import ClassCoverage, class_covera
 from gan_plugin_metrics.functional.frechet import fid_from_features, frechet_distance
 from gan_plugin_metrics.functional.inception_score import inception_score
 from gan_plugin_metrics.functional.kid import MeanStd, kernel_inception_distance
+from gan_plugin_metrics.functional.points import (
+    SWD_PROJECTIONS,
+    SWD_SEED,
+    mode_coverage,
+    sliced_wasserstein,
+    swd_directions,
+    wasserstein2_squared_1d,
+)
 from gan_plugin_metrics.functional.prdc import DensityCoverage, PrecisionRecall, density_coverage, precision_recall
 from gan_plugin_metrics.functional.stats import FeatureStatistics
 
 __all__ = [
+    "SWD_PROJECTIONS",
+    "SWD_SEED",
     "ClassCoverage",
     "DensityCoverage",
     "FeatureStatistics",
@@ -24,5 +34,9 @@ __all__ = [
     "frechet_distance",
     "inception_score",
     "kernel_inception_distance",
+    "mode_coverage",
     "precision_recall",
+    "sliced_wasserstein",
+    "swd_directions",
+    "wasserstein2_squared_1d",
 ]
