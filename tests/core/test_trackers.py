@@ -37,7 +37,7 @@ def test_tensorboard_gets_scalars_images_and_hyperparameters(tmp_path: Path) -> 
         except KeyError:  # this event file holds no hyperparameters
             continue
     assert b"train.seed" in hparams["_hparams_/session_start_info"]
-    assert trackers.hyperparameters(config)["train.log_with"] == "['tensorboard']"
+    assert trackers.hyperparameters(config)["train.log_with"] == "('tensorboard',)"
 
 
 def test_an_unknown_tracker_is_one_line() -> None:

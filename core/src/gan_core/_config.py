@@ -126,7 +126,7 @@ def _augment_policy(_: Any, attribute: attrs.Attribute, value: str) -> None:  # 
 TRACKERS = ("tensorboard", "wandb", "mlflow", "comet_ml", "aim", "clearml", "dvclive", "swanlab", "trackio")
 
 
-def _trackers(_: Any, attribute: attrs.Attribute, value: list[str]) -> None:  # type: ignore[type-arg]
+def _trackers(_: Any, attribute: attrs.Attribute, value: tuple[str, ...]) -> None:  # type: ignore[type-arg]
     for name in value:
         if name not in TRACKERS:
             raise ConfigError(attribute.name, f"must list trackers from {describe_choices(TRACKERS)}, got {name!r}")
@@ -221,8 +221,8 @@ class TrainConfig:
     progress: bool = attrs.field(default=True, metadata={"help": "show training progress (main process only)"})
     # experiment trackers through Accelerate's tracking API: scalars every log step, sample grids as
     # images, the resolved config as hyperparameters; files under RUN_DIR/trackers (TensorBoard)
-    log_with: list[str] = attrs.field(
-        factory=list,
+    log_with: tuple[str, ...] = attrs.field(
+        default=(),
         validator=_trackers,
         metadata={"help": 'experiment trackers to log to, e.g. ["tensorboard"] (files in RUN_DIR/trackers)'},
     )
