@@ -13,7 +13,7 @@ import core_tiny
 import pytest
 import torch
 
-from gan_core import DataInfo, Registry, RunConfig, Variant, resolve_config
+from gan_core import DataInfo, Registry, RunConfig, Variant, create_registry, hookimpl, resolve_config
 from gan_core.cli import main
 from gan_core.data import InMemoryDataset, LoadedData
 
@@ -73,3 +73,34 @@ def install_fake_distribution(
     (info / "entry_points.txt").write_text(f"[gan]\n{lines}")
     for module, source in (modules or {}).items():
         (site / f"{module}.py").write_text(textwrap.dedent(source))
+
+
+#: a conditional twin of ``tiny`` (its networks ignore labels: enough to exercise --label's plumbing)
+TINY_COND = attrs.evolve(core_tiny.TINY, name="tiny-cond", conditional=True)
+
+
+class _CondPlugin:
+    @hookimpl
+    def gan_register_variants(self, register: Any) -> None:
+        register(TINY_COND)
+
+
+def cli_registry() -> Registry:
+    """The core, ``tiny`` and ``tiny-cond``, and nothing that happens to be installed."""
+    return create_registry(plugins=[core_tiny, _CondPlugin()], entry_points=False, strict=False)
+
+
+def one_line_error(result: CliResult, *fragments: str, top_level: bool = False) -> str:
+    """Exit code 2, nothing on stdout, and one ``gan COMMAND: error: ...`` line holding ``fragments``
+    (``gan: error: ...`` with ``top_level``: an error before any command was chosen)."""
+    assert result.code == 2, result
+    assert result.out == ""
+    assert len(result.err_lines) == 1, result.err
+    line = result.err_lines[0]
+    if top_level:
+        assert line.startswith("gan: error: "), line
+    else:
+        assert line.startswith("gan ") and ": error: " in line, line
+    for fragment in fragments:
+        assert fragment in line, line
+    return line

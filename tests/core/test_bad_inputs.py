@@ -18,7 +18,7 @@ import attrs
 import core_tiny
 import numpy as np
 import pytest
-from core_helpers import CliResult, image_data, run_cli
+from core_helpers import TINY_COND, CliResult, cli_registry, image_data, one_line_error, run_cli
 from PIL import Image
 
 from gan_core import (
@@ -29,7 +29,6 @@ from gan_core import (
     Game,
     GanTrainer,
     GanWarning,
-    Registry,
     create_registry,
     grid_labels,
     hookimpl,
@@ -38,30 +37,17 @@ from gan_core import (
 from gan_core._config import load_run_config, read_toml
 from gan_core.data import vision
 
-#: a conditional twin of ``tiny`` (its networks ignore labels: enough for --label's plumbing)
-TINY_COND = attrs.evolve(core_tiny.TINY, name="tiny-cond", conditional=True)
-
-
-class _CondPlugin:
-    @hookimpl
-    def gan_register_variants(self, register: Any) -> None:
-        register(TINY_COND)
-
-
-def _registry() -> Registry:
-    return create_registry(plugins=[core_tiny, _CondPlugin()], entry_points=False, strict=False)
-
 
 @pytest.fixture
 def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
-    registry = _registry()
+    registry = cli_registry()
     return lambda *argv: run_cli([str(a) for a in argv], capsys, registry)
 
 
 @pytest.fixture(scope="module")
 def point_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     run = tmp_path_factory.mktemp("runs") / "points"
-    GanTrainer(core_tiny.TINY, resolve_config(core_tiny.TINY, flags={"steps": 2}), run, registry=_registry()).fit()
+    GanTrainer(core_tiny.TINY, resolve_config(core_tiny.TINY, flags={"steps": 2}), run, registry=cli_registry()).fit()
     return run
 
 
@@ -69,19 +55,8 @@ def point_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def cond_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     run = tmp_path_factory.mktemp("runs") / "cond"
     config = resolve_config(TINY_COND, flags={"steps": 2, "batch_size": 8})
-    GanTrainer(TINY_COND, config, run, registry=_registry(), data=image_data(num_classes=4)).fit()
+    GanTrainer(TINY_COND, config, run, registry=cli_registry(), data=image_data(num_classes=4)).fit()
     return run
-
-
-def one_line_error(result: CliResult, *fragments: str) -> str:
-    assert result.code == 2, result
-    assert result.out == ""
-    assert len(result.err_lines) == 1, result.err
-    line = result.err_lines[0]
-    assert line.startswith("gan ") and ": error: " in line, line
-    for fragment in fragments:
-        assert fragment in line, line
-    return line
 
 
 def train_argv(out: Path, *extra: object) -> list[object]:
@@ -258,7 +233,7 @@ def wide_noise_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     config = resolve_config(
         core_tiny.TINY, flags={"steps": 1, "batch_size": 4}, overrides=["latent_dim=65536", "hidden=2"]
     )
-    GanTrainer(core_tiny.TINY, config, run, registry=_registry()).fit()
+    GanTrainer(core_tiny.TINY, config, run, registry=cli_registry()).fit()
     return run
 
 
