@@ -104,11 +104,14 @@ def test_no_import_cycle_among_the_modules_of_core_and_plugins(graph: grimp.Impo
 
 
 def _public_names() -> dict[str, set[str]]:
-    """Each public module's ``__all__``, read from its source."""
+    """Each public module's ``__all__``, read from its source (the type stub's where the module exports
+    lazily: ``gan_core/__init__.pyi``)."""
     names: dict[str, set[str]] = {}
     for module in PUBLIC:
         path = SOURCES["gan_core"] / Path(*module.split("."))
         source = (path / "__init__.py") if path.is_dir() else path.with_suffix(".py")
+        if source.with_suffix(".pyi").exists():
+            source = source.with_suffix(".pyi")
         tree = ast.parse(source.read_text())
         exported = next(
             node.value

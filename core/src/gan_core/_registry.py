@@ -9,13 +9,15 @@ same name without either being skipped.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
 
-from gan_core._records import CommandSpec, DatasetSpec, FeatureExtractorSpec, LossSpec, MetricSpec
-from gan_core._variant import Variant
-from gan_core.errors import AmbiguousNameError, UnknownNameError
+from gan_core._records import CommandSpec, DatasetSpec, Deferred, FeatureExtractorSpec, LossSpec, MetricSpec
+from gan_core.errors import AmbiguousNameError, PluginError, UnknownNameError
+
+if TYPE_CHECKING:  # the registry is built by `gan --help`, which must not import torch
+    from gan_core._variant import Variant
 
 #: hook name -> the kind of thing its ``register`` callback accepts
 HOOK_KINDS: Mapping[str, str] = {
@@ -42,12 +44,13 @@ class DuplicateNameError(ValueError):
 class NameTable(Mapping[str, T], Generic[T]):
     """One kind's items by qualified name ``PLUGIN:NAME``; lookups also take a bare ``NAME`` while it is unique.
 
-    Iterating gives the qualified names; :meth:`names` gives what users type (bare where unique).
+    Iterating gives the qualified names; :meth:`names` gives what users type (bare where unique). An
+    item registered as a :class:`~gan_core.Deferred` is imported when it is first looked up, and kept.
     """
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
-        self._items: dict[str, T] = {}
+        self._items: dict[str, T | Deferred] = {}
         self._bare: dict[str, list[str]] = {}
 
     def add(self, plugin: str, name: str, item: T) -> str:
@@ -78,7 +81,27 @@ class NameTable(Mapping[str, T], Generic[T]):
         return shown
 
     def __getitem__(self, name: str) -> T:
+        qualified = self.qualify(name)
+        item = self._items[qualified]
+        if isinstance(item, Deferred):
+            item = self._items[qualified] = self._load(qualified, item)
+        return item
+
+    def entry(self, name: str) -> T | Deferred:
+        """The item as registered, without importing a deferred one (for its name and description)."""
         return self._items[self.qualify(name)]
+
+    def _load(self, qualified: str, deferred: Deferred) -> T:
+        try:
+            loaded: T = deferred.load()
+        except Exception as error:
+            plugin = qualified.rpartition(SEPARATOR)[0]
+            text = (str(error).strip().splitlines() or [""])[0]
+            raise PluginError(
+                f"plugin {plugin!r}: {self.kind} {deferred.name!r} could not be loaded from {deferred.target} "
+                f"({type(error).__name__}: {text})"
+            ) from error
+        return loaded
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and (name in self._items or name in self._bare)

@@ -2,4 +2,4 @@
 
 from gan_core._deprecated import forward
 
-__getattr__ = forward("gan_core.builtins", "gan_core._builtins")
+__getattr__ = forward("gan_core.builtins", "gan_core._builtins", "gan_core._datasets")

@@ -56,7 +56,9 @@ class AmbiguousNameError(GanError, KeyError):
 
 
 class PluginError(GanError):
-    """A plugin failed to load or register; raised only under ``GAN_STRICT_PLUGINS=1``."""
+    """A plugin failed to load or register (raised under ``GAN_STRICT_PLUGINS=1``; otherwise the plugin
+    is reported and skipped), or an item it registered as :class:`~gan_core.Deferred` failed to import
+    when it was first used."""
 
 
 class DataUnavailableError(GanError):

@@ -38,6 +38,7 @@ from gan_core._registry import Registry
 from gan_core._rundir import Role, RunDir, checkpoint_step
 from gan_core._sample_files import save_samples
 from gan_core._stream import BatchStream
+from gan_core._threads import ThreadGovernor
 from gan_core._toolkit import discriminator_options, make_game
 from gan_core._training.checkpoint import load_checkpoint, save_checkpoint, saved_processes
 from gan_core._training.evaluation import MetricEvaluator, metric_specs, run_evaluators
@@ -357,6 +358,8 @@ class _Session:
         self.unchecked = bool(discriminator_options(self.train))  # options the step must honour
         self.last: dict[str, float] = {}
         self.saved: Path | None = checkpoint
+        self.threads = ThreadGovernor(self.train.threads)
+        self.threads.start()
         self.started = time.perf_counter()
         self.loop_seconds = 0.0
 
@@ -544,6 +547,7 @@ class _Session:
         if (train.checkpoint_every and done % train.checkpoint_every == 0) or final:
             self._save(done)
         self.bar.update(1)  # after the log line, so that progress shows this step's scalars
+        self.threads.tick()
 
     def _save(self, done: int) -> None:
         networks: dict[Role, nn.Module] = {"generator": self.ctx.generator, "discriminator": self.ctx.discriminator}

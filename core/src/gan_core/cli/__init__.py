@@ -8,6 +8,7 @@ import warnings
 from collections.abc import Sequence
 
 from gan_core._plugins import STRICT_ENV, create_registry
+from gan_core._records import CommandSpec
 from gan_core._registry import Registry
 from gan_core.cli.parser import OneLineErrorParser
 from gan_core.errors import GanError, GanWarning
@@ -73,13 +74,23 @@ def main(argv: Sequence[str] | None = None, registry: Registry | None = None) ->
     subcommands = parser.add_subparsers(
         dest="command", metavar="COMMAND", required=True, parser_class=OneLineErrorParser
     )
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    chosen = next((a for a in arguments if not a.startswith("-")), None)
     for name in registry.commands.names():
-        spec = registry.commands[name]
+        entry = registry.commands.entry(name)
+        short = entry.help if isinstance(entry, CommandSpec) else entry.description
+        if name != chosen:  # listed by `gan --help` only: its arguments (and modules) are not needed
+            subcommands.add_parser(name, help=short, description=short)
+            continue
+        try:
+            spec = registry.commands[name]
+        except GanError as error:
+            return _error(f"gan {name}", str(error))
         sub = subcommands.add_parser(name, help=spec.help, description=spec.description or spec.help)
         spec.add_arguments(sub)
         sub.set_defaults(_run=spec.run, registry=registry)
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(arguments)
     except SystemExit as exit_:  # --help (0) and argparse's one-line errors (2): return, don't raise
         return int(exit_.code or 0)
     if args.command != "plugins":

@@ -2,22 +2,14 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
+import lazy_loader
+
 try:
     __version__ = version("gan-plugin-example")
 except PackageNotFoundError:  # pragma: no cover - imported from a source tree
     __version__ = "0.0.0"
 
-from gan_plugin_example.config import LSGANConfig
-from gan_plugin_example.losses import LeastSquaresLoss
-from gan_plugin_example.models import MLPDiscriminator, MLPGenerator
-from gan_plugin_example.plugin import LSGAN_EXAMPLE, build
-
-__all__ = [
-    "LSGAN_EXAMPLE",
-    "LSGANConfig",
-    "LeastSquaresLoss",
-    "MLPDiscriminator",
-    "MLPGenerator",
-    "__version__",
-    "build",
-]
+# every name is imported on first use (the stub __init__.pyi lists them), so that registering the
+# plugin, which every `gan` command does, imports no torch
+__getattr__, __dir__, _names = lazy_loader.attach_stub(__name__, __file__)
+__all__ = [*_names, "__version__"]

@@ -2,30 +2,14 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
+import lazy_loader
+
 try:
     __version__ = version("gan-plugin-cgan")
 except PackageNotFoundError:  # pragma: no cover
     __version__ = "0.0.0"
 
-from gan_plugin_cgan.conditioning import MODES, ConcatLabelMaps, ConcatToVector, LabelCode, check_labels
-from gan_plugin_cgan.config import BACKBONES, CGANConfig
-from gan_plugin_cgan.networks import ConcatDiscriminator, ConditionalGenerator, ProjectionDiscriminator
-from gan_plugin_cgan.plugin import CGAN, build, build_discriminator, build_generator
-
-__all__ = [
-    "BACKBONES",
-    "CGAN",
-    "MODES",
-    "CGANConfig",
-    "ConcatDiscriminator",
-    "ConcatLabelMaps",
-    "ConcatToVector",
-    "ConditionalGenerator",
-    "LabelCode",
-    "ProjectionDiscriminator",
-    "__version__",
-    "build",
-    "build_discriminator",
-    "build_generator",
-    "check_labels",
-]
+# every name is imported on first use (the stub __init__.pyi lists them), so that registering the
+# plugin, which every `gan` command does, imports no torch
+__getattr__, __dir__, _names = lazy_loader.attach_stub(__name__, __file__)
+__all__ = [*_names, "__version__"]

@@ -2,21 +2,14 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
+import lazy_loader
+
 try:
     __version__ = version("gan-plugin-dcgan")
 except PackageNotFoundError:  # pragma: no cover
     __version__ = "0.0.0"
 
-from gan_plugin_dcgan.config import DCGANConfig
-from gan_plugin_dcgan.models import DCGANDiscriminator, DCGANGenerator, normal_to_uniform
-from gan_plugin_dcgan.plugin import DCGAN, build
-
-__all__ = [
-    "DCGAN",
-    "DCGANConfig",
-    "DCGANDiscriminator",
-    "DCGANGenerator",
-    "__version__",
-    "build",
-    "normal_to_uniform",
-]
+# every name is imported on first use (the stub __init__.pyi lists them), so that registering the
+# plugin, which every `gan` command does, imports no torch
+__getattr__, __dir__, _names = lazy_loader.attach_stub(__name__, __file__)
+__all__ = [*_names, "__version__"]

@@ -1,21 +1,21 @@
-"""``gan dtn-pretrain`` (f and the evaluation classifier) and ``gan transfer`` (your own images)."""
+"""``gan dtn-pretrain`` (f and the evaluation classifier) and ``gan transfer`` (your own images).
+
+Imported for `gan dtn-pretrain --help` and `gan transfer --help`: torch and the networks are imported
+inside the commands, when they run."""
 
 from __future__ import annotations
 
 import sys
 from argparse import ArgumentParser, Namespace
 from pathlib import Path
-
-import numpy as np
-import torch
-from einops import rearrange
-from torch import Tensor
+from typing import TYPE_CHECKING
 
 from gan_core import CommandSpec, ConfigError, Registry, RunDirectoryError, TrainConfig
-from gan_core.data import IMAGE_SUFFIXES, scale_pixels
 from gan_plugin_dtn.config import DTNConfig
-from gan_plugin_dtn.data import SOURCE
-from gan_plugin_dtn.networks import IMAGE_SIZE, TransferGenerator
+from gan_plugin_dtn.plugin import COMMAND_HELP
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 _DEFAULT_DATASET = {"source": DTNConfig().source, "target": DTNConfig().target}
 
@@ -89,6 +89,8 @@ def _transfer_arguments(parser: ArgumentParser) -> None:
 def image_files(paths: list[Path]) -> list[tuple[Path, Path]]:
     """``(file, name to write it under)`` for each image: files as given, folders searched recursively
     (names relative to the folder, so equal file names in sub-folders do not collide)."""
+    from gan_core.data import IMAGE_SUFFIXES
+
     found: list[tuple[Path, Path]] = []
     for path in paths:
         if path.is_dir():
@@ -116,7 +118,13 @@ def image_files(paths: list[Path]) -> list[tuple[Path, Path]]:
 
 def read_images(files: list[Path], channels: int) -> Tensor:
     """Images resized to 32x32 (bicubic), as ``channels``-channel floats in [-1, 1]."""
+    import numpy as np
+    import torch
+    from einops import rearrange
     from PIL import Image
+
+    from gan_core.data import scale_pixels
+    from gan_plugin_dtn.networks import IMAGE_SIZE
 
     mode = "L" if channels == 1 else "RGB"
     arrays = []
@@ -131,7 +139,9 @@ def _transfer_run(args: Namespace) -> int:
     from torchvision.utils import save_image
 
     from gan_core import load_generator, save_samples
+    from gan_plugin_dtn.data import SOURCE
     from gan_plugin_dtn.evaluation import transfer
+    from gan_plugin_dtn.networks import TransferGenerator
 
     files = image_files(args.images)
     run = load_generator(args.run_dir, args.registry)
@@ -153,12 +163,12 @@ def _transfer_run(args: Namespace) -> int:
 COMMANDS = (
     CommandSpec(
         "dtn-pretrain",
-        "train DTN's fixed f (source) or its evaluation classifier (target)",
+        COMMAND_HELP["dtn-pretrain"],
         _pretrain_arguments,
         _pretrain_run,
         description="Trains the 4-conv digit classifier of Taigman et al. 2017 on one part of a domain and "
         "reports its accuracy on the other part; DTN reads the saved file (model.f_weights, "
         "model.classifier_weights).",
     ),
-    CommandSpec("transfer", "map your own images with a trained DTN run", _transfer_arguments, _transfer_run),
+    CommandSpec("transfer", COMMAND_HELP["transfer"], _transfer_arguments, _transfer_run),
 )

@@ -7,10 +7,8 @@ from argparse import ArgumentParser, Namespace
 from pathlib import Path
 
 from gan_core import CommandSpec
-from gan_plugin_metrics.evaluation.metrics import DEFAULT_METRICS, METRICS, format_table
-from gan_plugin_metrics.evaluation.points import POINT_METRICS
-from gan_plugin_metrics.features.base import DEFAULT_RESIZE, RESIZE_MODES
-from gan_plugin_metrics.features.registry import AUTO
+from gan_plugin_metrics._names import AUTO, DEFAULT_METRICS, DEFAULT_RESIZE, METRICS, POINT_METRICS, RESIZE_MODES
+from gan_plugin_metrics.plugin import EVAL_HELP
 
 
 def _arguments(parser: ArgumentParser) -> None:
@@ -53,6 +51,7 @@ def _arguments(parser: ArgumentParser) -> None:
 
 
 def _run(args: Namespace) -> int:
+    from gan_plugin_metrics.evaluation.metrics import format_table
     from gan_plugin_metrics.evaluation.run import evaluate_run
 
     evaluation = evaluate_run(
@@ -92,8 +91,7 @@ def _run(args: Namespace) -> int:
 
 EVAL_COMMAND = CommandSpec(
     "eval",
-    "measure a trained run: FID, KID, IS, precision/recall, density/coverage, class coverage, point "
-    "metrics, any registered metric",
+    EVAL_HELP,
     _arguments,
     _run,
     description="Generate samples from RUN_DIR's latest checkpoint, compare them (or their features) with the "

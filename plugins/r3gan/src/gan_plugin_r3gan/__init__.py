@@ -2,13 +2,14 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
+import lazy_loader
+
 try:
     __version__ = version("gan-plugin-r3gan")
 except PackageNotFoundError:  # pragma: no cover
     __version__ = "0.0.0"
 
-from gan_plugin_r3gan.config import R3GANConfig
-from gan_plugin_r3gan.networks import R3Discriminator, R3Generator, ResidualBlock
-from gan_plugin_r3gan.plugin import R3GAN, build
-
-__all__ = ["R3GAN", "R3Discriminator", "R3GANConfig", "R3Generator", "ResidualBlock", "__version__", "build"]
+# every name is imported on first use (the stub __init__.pyi lists them), so that registering the
+# plugin, which every `gan` command does, imports no torch
+__getattr__, __dir__, _names = lazy_loader.attach_stub(__name__, __file__)
+__all__ = [*_names, "__version__"]

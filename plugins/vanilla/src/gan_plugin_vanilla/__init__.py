@@ -2,23 +2,14 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
+import lazy_loader
+
 try:
     __version__ = version("gan-plugin-vanilla")
 except PackageNotFoundError:  # pragma: no cover
     __version__ = "0.0.0"
 
-from gan_plugin_vanilla.config import VanillaConfig
-from gan_plugin_vanilla.losses import MinimaxLoss, NonSaturatingLoss
-from gan_plugin_vanilla.models import MLPDiscriminator, MLPGenerator
-from gan_plugin_vanilla.plugin import VANILLA, build
-
-__all__ = [
-    "VANILLA",
-    "MLPDiscriminator",
-    "MLPGenerator",
-    "MinimaxLoss",
-    "NonSaturatingLoss",
-    "VanillaConfig",
-    "__version__",
-    "build",
-]
+# every name is imported on first use (the stub __init__.pyi lists them), so that registering the
+# plugin, which every `gan` command does, imports no torch
+__getattr__, __dir__, _names = lazy_loader.attach_stub(__name__, __file__)
+__all__ = [*_names, "__version__"]

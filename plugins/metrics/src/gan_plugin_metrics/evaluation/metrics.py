@@ -37,6 +37,7 @@ import torch
 from torch import Tensor
 
 from gan_core.errors import ConfigError, describe_choices
+from gan_plugin_metrics._names import DEFAULT_METRICS, METRICS
 from gan_plugin_metrics.features.base import Extracted, FeatureExtractor
 from gan_plugin_metrics.functional.classifier import class_coverage, conditional_accuracy
 from gan_plugin_metrics.functional.frechet import frechet_distance
@@ -45,13 +46,11 @@ from gan_plugin_metrics.functional.kid import kernel_inception_distance
 from gan_plugin_metrics.functional.prdc import density_coverage, precision_recall
 from gan_plugin_metrics.functional.stats import FeatureStatistics
 
-METRICS: tuple[str, ...] = ("fid", "kid", "is", "pr", "dc", "class-coverage", "conditional-accuracy", "modes")
 #: metrics that read the classifier's logits
 NEEDS_LOGITS = frozenset({"is", "class-coverage", "conditional-accuracy", "modes"})
 #: metrics that read every real feature vector (FID needs only their mean and covariance)
 NEEDS_REAL_FEATURES = frozenset({"kid", "pr", "dc"})
 #: what ``gan eval`` measures when ``--metrics`` is not given (those the extractor supports)
-DEFAULT_METRICS: tuple[str, ...] = ("fid", "kid", "is", "pr", "dc", "class-coverage")
 #: lower is better for these results; higher for the others (``class_kl`` and ``fid`` among the former)
 LOWER_IS_BETTER = frozenset({"fid", "kid", "class_kl", "modes_kl"})
 

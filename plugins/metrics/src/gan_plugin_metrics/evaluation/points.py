@@ -23,14 +23,11 @@ from torch import Tensor
 
 from gan_core import ConfigError, MetricSpec, Registry, UnknownNameError, describe_choices
 from gan_core.data import GaussianMixture2D, grid25, ring8
+from gan_plugin_metrics._names import POINT_MODES, SWD
 from gan_plugin_metrics.functional.points import SWD_PROJECTIONS, SWD_SEED, mode_coverage, sliced_wasserstein
 
 #: the core's toy data sets whose mode centres are known, by qualified data-set name
 TOY_MIXTURES: Mapping[str, Callable[[], GaussianMixture2D]] = {"core:ring8": ring8, "core:grid25": grid25}
-POINT_MODES = "point-modes"
-SWD = "swd"
-#: the point metrics, by name; ``gan eval`` measures these on a point run unless told otherwise
-POINT_METRICS: tuple[str, ...] = (POINT_MODES, SWD)
 
 
 def toy_mixture(dataset: str | None, registry: Registry | None = None) -> GaussianMixture2D | None:

@@ -49,6 +49,7 @@ from gan_core import (
     TrainedRun,
     UnknownNameError,
     checkpoint_step,
+    choose_threads,
     create_registry,
     describe_choices,
     forward_batches,
@@ -58,6 +59,7 @@ from gan_core import (
     run_evaluators,
 )
 from gan_core.data import real_subset
+from gan_plugin_metrics._names import AUTO, POINT_METRICS, POINT_MODES
 from gan_plugin_metrics.evaluation.cache import (
     CACHE_ENV,
     CacheKey,
@@ -74,7 +76,7 @@ from gan_plugin_metrics.evaluation.metrics import (
     compute_metrics,
     default_metrics,
 )
-from gan_plugin_metrics.evaluation.points import POINT_METRIC_SPECS, POINT_METRICS, POINT_MODES, toy_mixture
+from gan_plugin_metrics.evaluation.points import POINT_METRIC_SPECS, toy_mixture
 from gan_plugin_metrics.evaluation.specs import EXTRACTOR_METRIC_SPECS
 from gan_plugin_metrics.features.base import (
     DEFAULT_RESIZE,
@@ -83,7 +85,7 @@ from gan_plugin_metrics.features.base import (
     check_resize_mode,
     extract_features,
 )
-from gan_plugin_metrics.features.registry import AUTO, choose_auto, load_extractor
+from gan_plugin_metrics.features.registry import choose_auto, load_extractor
 
 METRICS_FILE = RunDir.METRICS
 #: the real subset is drawn with this seed, whatever ``seed`` is, so cached real features stay valid
@@ -440,6 +442,7 @@ def evaluate_run(
         raise ConfigError("--features", f"unknown feature extractor {features!r}; allowed: {allowed}")
 
     run = load_generator(run_dir, registry)
+    choose_threads(run.config.train.threads)  # as many as the other processes leave free
     if resolved is None and run.variant.evaluate is not None:
         return _evaluate_own(run, run_dir, registry, device, write=write, started=started)
     kind = run.data_info.kind

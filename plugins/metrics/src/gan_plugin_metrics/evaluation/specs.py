@@ -23,10 +23,11 @@ import torch
 from torch import Tensor
 
 from gan_core import DataInfo, MetricSpec, Registry
-from gan_plugin_metrics.evaluation.metrics import METRICS, check_supported, compute_metrics
+from gan_plugin_metrics._names import AUTO, DEFAULT_RESIZE, METRICS
+from gan_plugin_metrics.evaluation.metrics import check_supported, compute_metrics
 from gan_plugin_metrics.evaluation.points import POINT_METRIC_SPECS
-from gan_plugin_metrics.features.base import DEFAULT_RESIZE, Extracted, FeatureExtractor, extract_features
-from gan_plugin_metrics.features.registry import AUTO, FEATURE_EXTRACTORS, choose_auto, load_extractor
+from gan_plugin_metrics.features.base import Extracted, FeatureExtractor, extract_features
+from gan_plugin_metrics.features.registry import FEATURE_EXTRACTORS, choose_auto, load_extractor
 
 _DESCRIPTIONS = {
     "fid": "Fréchet distance between Gaussians fitted to real and generated features (Heusel et al. 2017)",

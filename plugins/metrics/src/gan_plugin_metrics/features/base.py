@@ -20,10 +20,9 @@ from torch import Tensor
 from torch.nn import functional as F
 
 from gan_core.errors import ConfigError, GanError, describe_choices
+from gan_plugin_metrics._names import DEFAULT_RESIZE, RESIZE_MODES
 
 #: how images of another size reach an extractor's input size (see :func:`resize_images`)
-RESIZE_MODES = ("bilinear-antialias", "bilinear")
-DEFAULT_RESIZE = "bilinear-antialias"
 #: ITU-R BT.601 luma weights, for RGB samples fed to a grayscale extractor (PIL's ``convert("L")``)
 _LUMA = (0.299, 0.587, 0.114)
 

@@ -20,7 +20,6 @@ from gan_plugin_metrics.features.inception import load_inception
 from gan_plugin_metrics.features.stacked import load_stacked_digits
 
 #: ``--features auto``: the digit classifier for small grayscale images, FID's InceptionV3 otherwise
-AUTO = "auto"
 
 FEATURE_EXTRACTORS: tuple[FeatureExtractorSpec, ...] = (
     FeatureExtractorSpec(
