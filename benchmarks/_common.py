@@ -80,3 +80,35 @@ def seconds_per_step(
     GanTrainer(registry.variant(variant), config, out, registry=registry).fit()
     elapsed = {row["step"]: row["elapsed_s"] for row in RunDir(out).read_log() if "elapsed_s" in row}
     return (elapsed[steps] - elapsed[skip]) / (steps - skip)
+
+
+def gan_command() -> list[str]:
+    """The ``gan`` command of this interpreter's environment, as a user runs it."""
+    import sys
+
+    found = Path(sys.executable).with_name("gan")
+    return [str(found)] if found.exists() else [sys.executable, "-m", "gan_core.cli"]
+
+
+def steps_per_second(run_dir: Path, steps: int) -> float:
+    """Training speed of a finished run, from its ``log.jsonl``: steps per second between the first log
+    line at or after a third of the run and the last one (start-up and data loading excluded)."""
+    import json
+
+    records = [json.loads(line) for line in (run_dir / "log.jsonl").read_text().splitlines() if line.strip()]
+    timed = [r for r in records if "elapsed_s" in r and "step" in r]
+    first = next(r for r in timed if r["step"] >= steps // 3)
+    last = timed[-1]
+    if last["step"] <= first["step"]:
+        raise RuntimeError(f"{run_dir}: too few log lines to time (raise the number of steps)")
+    return (last["step"] - first["step"]) / (last["elapsed_s"] - first["elapsed_s"])
+
+
+def emit(report: dict[str, Any], path: Path | None) -> None:
+    """Print the report as JSON (what a caller pipes on) and, if ``path`` is given, write it there too."""
+    import json
+
+    text = json.dumps(report, indent=2)
+    print(text)
+    if path is not None:
+        path.write_text(text + "\n")

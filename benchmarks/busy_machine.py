@@ -2,19 +2,22 @@
 
 The default training of the README (``gan train vanilla``: mnist-5k, batch 64) is run as users run it,
 through the ``gan`` command, alone and beside one CPU-bound competitor (a Python busy loop: a
-compiler, a test suite, another experiment), under three thread policies:
+compiler, a test suite, another experiment), under four thread policies:
 
-- ``fixed``: torch's own default thread count for the whole run (``--set threads=N``, N what torch
-  picks on this machine): what gan 0.2.0 and earlier did;
-- ``auto``: no setting, the default since (``train.threads = 0``: the cores the other processes leave
-  free, re-measured every two seconds; gan_core/_threads.py);
+- ``before``: what gan 0.2.0 did: torch's own thread count for the whole run
+  (``--set adaptive_threads=false``), with GNU OpenMP's default wait (300,000 spins before a waiting
+  thread sleeps);
+- ``default``: no setting, the default since (``train.adaptive_threads = true``): the cores the other
+  processes leave free, re-measured every two seconds (gan_core/_threads.py);
+- ``short-waits``: torch's own thread count with short OpenMP waits (``GOMP_SPINCOUNT=3000``): the
+  alternative that keeps the count, and so the bits, fixed;
 - ``one``: ``--set threads=1``.
 
 Speed is training steps per second between the log lines at a third of the run and at its end, read
 from the run's ``log.jsonl`` (start-up and data loading excluded). The runs are interleaved round by
-round (fixed alone, fixed busy, auto alone, ...) so that drift falls on all of them; medians and
-ranges over rounds are reported, and each policy's busy speed as a share of the same policy's alone
-speed and of ``fixed``'s alone speed. The machine must be otherwise idle.
+round (before alone, before busy, default alone, ...) so that drift falls on all of them; medians
+and ranges over rounds are reported, and each policy's busy speed as a share of the same policy's
+alone speed and of ``before``'s alone speed. The machine must be otherwise idle.
 
 Run from the repository root::
 
@@ -27,7 +30,6 @@ Only public tools are used: ``subprocess``, ``time`` and ``statistics``.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import subprocess
@@ -37,59 +39,48 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import Spread, machine
+from _common import Spread, emit, gan_command, machine, steps_per_second
 
-POLICIES = ("fixed", "auto", "one")
+POLICIES = ("before", "default", "short-waits", "one")
+_SHORT_SPINS = "3000"
 CONDITIONS = ("alone", "busy")
 _COMPETITOR = "while True: pass"
 
 
-def _gan() -> list[str]:
-    """The ``gan`` command of this interpreter's environment."""
-    found = Path(sys.executable).with_name("gan")
-    return [str(found)] if found.exists() else [sys.executable, "-m", "gan_core.cli"]
+def _environment(policy: str) -> dict[str, str]:
+    """The caller's environment without thread counts and wait settings, which would fix every
+    policy's; ``short-waits`` gets its spin count."""
+    ignored = {"OMP_NUM_THREADS", "MKL_NUM_THREADS", "GOMP_SPINCOUNT", "OMP_WAIT_POLICY"}
+    env = {k: v for k, v in os.environ.items() if k not in ignored}
+    if policy == "short-waits":
+        env["GOMP_SPINCOUNT"] = _SHORT_SPINS
+    return env
 
 
-def _environment() -> dict[str, str]:
-    """The caller's environment without thread counts, which would fix every policy's count."""
-    return {k: v for k, v in os.environ.items() if k not in {"OMP_NUM_THREADS", "MKL_NUM_THREADS"}}
-
-
-def _policy_settings(policy: str, default_threads: int) -> list[str]:
-    if policy == "fixed":
-        return ["--set", f"threads={default_threads}"]
+def _policy_settings(policy: str) -> list[str]:
+    if policy in {"before", "short-waits"}:
+        return ["--set", "adaptive_threads=false"]
     if policy == "one":
         return ["--set", "threads=1"]
     return []
 
 
-def steps_per_second(run_dir: Path, steps: int) -> float:
-    """Steps per second between the first log line at or after a third of the run and the last one."""
-    records = [json.loads(line) for line in (run_dir / "log.jsonl").read_text().splitlines() if line.strip()]
-    timed = [r for r in records if "elapsed_s" in r and "step" in r]
-    first = next(r for r in timed if r["step"] >= steps // 3)
-    last = timed[-1]
-    if last["step"] <= first["step"]:
-        raise RuntimeError(f"{run_dir}: too few log lines to time (raise --steps)")
-    return (last["step"] - first["step"]) / (last["elapsed_s"] - first["elapsed_s"])
-
-
-def train_once(policy: str, busy: bool, args: argparse.Namespace, default_threads: int, scratch: Path) -> float:
+def train_once(policy: str, busy: bool, args: argparse.Namespace, scratch: Path) -> float:
     """One ``gan train`` run; returns its steps per second."""
     out = scratch / f"{policy}-{'busy' if busy else 'alone'}"
     shutil.rmtree(out, ignore_errors=True)
     command = [
-        *_gan(), "train", args.variant, "--steps", str(args.steps), "--out", str(out),
+        *gan_command(), "train", args.variant, "--steps", str(args.steps), "--out", str(out),
         *(["--dataset", args.dataset] if args.dataset else []),
         "--set", f"log_every={max(1, args.steps // 6)}", "--set", "sample_every=0",
         "--set", "checkpoint_every=0", "--set", "progress=false",
-        *_policy_settings(policy, default_threads),
+        *_policy_settings(policy),
     ]  # fmt: skip
     competitor = subprocess.Popen([sys.executable, "-c", _COMPETITOR]) if busy else None
     try:
         if competitor is not None:
             time.sleep(0.5)  # running before the trainer measures
-        subprocess.run(command, check=True, env=_environment(), stdout=subprocess.DEVNULL)
+        subprocess.run(command, check=True, env=_environment(policy), stdout=subprocess.DEVNULL)
     finally:
         if competitor is not None:
             competitor.kill()
@@ -106,17 +97,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         for round_ in range(args.rounds):
             for policy in args.policies:
                 for condition in CONDITIONS:
-                    speed = train_once(policy, condition == "busy", args, default_threads, Path(scratch))
+                    speed = train_once(policy, condition == "busy", args, Path(scratch))
                     speeds[policy][condition].append(speed)
-                    print(f"round {round_ + 1}: {policy:5s} {condition:5s} {speed:6.2f} steps/s", file=sys.stderr)
+                    print(f"round {round_ + 1}: {policy:11s} {condition:5s} {speed:6.2f} steps/s", file=sys.stderr)
     medians = {p: {c: Spread.of(v).median for c, v in conditions.items()} for p, conditions in speeds.items()}
-    reference = medians.get("fixed", medians[args.policies[0]])["alone"]
+    reference = medians.get("before", medians[args.policies[0]])["alone"]
     results = {
         policy: {
             **{condition: Spread.of(values).as_dict() for condition, values in speeds[policy].items()},
             "busy_over_own_alone": medians[policy]["busy"] / medians[policy]["alone"],
-            "busy_over_fixed_alone": medians[policy]["busy"] / reference,
-            "alone_over_fixed_alone": medians[policy]["alone"] / reference,
+            "busy_over_before_alone": medians[policy]["busy"] / reference,
+            "alone_over_before_alone": medians[policy]["alone"] / reference,
         }
         for policy in args.policies
     }
@@ -143,10 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args(argv)
     report = run(args)
-    text = json.dumps(report, indent=2)
-    print(text)
-    if args.json is not None:
-        args.json.write_text(text + "\n")
+    emit(report, args.json)
     return 0
 
 

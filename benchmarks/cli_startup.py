@@ -18,14 +18,13 @@ Only public tools are used: ``subprocess``, ``time``, ``resource`` and ``statist
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from _common import Spread, machine
+from _common import Spread, emit, machine
 
 REFERENCE = "import torch"
 
@@ -93,10 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         median = row["seconds"]["median"]
         print(f"{name:18s} {median:6.3f} s  {row['share_of_import_torch']:5.2f} of import torch  "
               f"{row['peak_memory_mib']:6.0f} MiB", file=sys.stderr)  # fmt: skip
-    text = json.dumps(report, indent=2)
-    print(text)
-    if args.json is not None:
-        args.json.write_text(text + "\n")
+    emit(report, args.json)
     return 0
 
 

@@ -27,6 +27,7 @@ TRAIN_DEFAULTS = {
     "checkpoint_every": 0,
     "grid_size": 16,
     "progress": False,
+    "adaptive_threads": False,  # tests compare runs bit for bit; the load must not change the thread count
 }
 
 

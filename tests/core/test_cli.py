@@ -188,7 +188,7 @@ def test_resume_on_a_directory_without_a_run(cli: Any, tmp_path: Path) -> None:
 def test_resume_keeps_the_configuration(cli: Any, point_run: Path) -> None:
     one_line_error(
         cli("train", "tiny", "--resume", "--out", point_run, "--seed", "3"),
-        "only --steps and train.threads may change",
+        "only --steps and the thread settings may change",
         "--seed gives train.seed = 3, but the run in",
         "has 0",
     )

@@ -33,10 +33,19 @@ def test_a_given_count_is_used_as_it_is() -> None:
     assert governor.start() == 3
 
 
+def test_not_adaptive_the_count_is_torchs_whatever_the_load(monkeypatch: pytest.MonkeyPatch) -> None:
+    """adaptive_threads = false: a seeded run gives the same bits on a quiet and on a busy machine."""
+    torch.set_num_threads(2)
+    _fake_load(monkeypatch, 1.0, 2)
+    governor = ThreadGovernor(adaptive=False)
+    assert not governor.adaptive
+    assert governor.start() == 2
+
+
 def test_the_environment_fixes_the_count(monkeypatch: pytest.MonkeyPatch) -> None:
     torch.set_num_threads(1)
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
-    governor = ThreadGovernor()
+    governor = ThreadGovernor(adaptive=True)
     assert not governor.adaptive
     assert governor.start() == 1
 
@@ -71,7 +80,7 @@ def test_the_automatic_count_is_the_free_cores(
 ) -> None:
     torch.set_num_threads(ceiling)
     _fake_load(monkeypatch, others, cores)
-    governor = ThreadGovernor()
+    governor = ThreadGovernor(adaptive=True)
     assert governor.adaptive
     assert governor.start() == expected
 
@@ -80,13 +89,13 @@ def test_processes_of_one_run_share_the_cores(monkeypatch: pytest.MonkeyPatch) -
     torch.set_num_threads(8)
     _fake_load(monkeypatch, 0.0, 8)
     monkeypatch.setenv("LOCAL_WORLD_SIZE", "4")
-    assert ThreadGovernor().start() == 2
+    assert ThreadGovernor(adaptive=True).start() == 2
 
 
 def test_tick_re_decides_only_after_its_interval(monkeypatch: pytest.MonkeyPatch) -> None:
     torch.set_num_threads(2)
     _fake_load(monkeypatch, 0.0, 2)
-    governor = ThreadGovernor(every_s=0.05)
+    governor = ThreadGovernor(adaptive=True, every_s=0.05)
     assert governor.start() == 2
     _fake_load(monkeypatch, 1.0, 2)  # a competitor arrives
     governor.tick()
@@ -104,7 +113,7 @@ def test_a_real_competitor_takes_a_thread_away() -> None:
     busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
     try:
         time.sleep(0.3)
-        assert choose_threads() == 1
+        assert choose_threads(adaptive=True) == 1
     finally:
         for process in busy:
             process.kill()

@@ -44,7 +44,7 @@ def test_gan_plugins_lists_every_installed_plugin_with_its_version(tmp_path: Pat
         assert ep.dist is not None
         assert rows[ep.name]["version"] == ep.dist.version
         assert rows[ep.name]["error"] is None
-    assert rows["vanilla"]["provides"]["variant"] == ["vanilla"]
+    assert rows["vanilla"]["provides"]["variant"] == ["vanilla", "dirac-gan"]
     assert rows["example"]["provides"] == {"variant": ["lsgan-example"], "loss": ["least-squares-example"]}
 
 

@@ -174,6 +174,12 @@ def _train_run(args: Namespace) -> int:
         return 0
     scalars = ", ".join(f"{k} {format_scalar(v)}" for k, v in result.last_scalars.items())
     print(f"trained {variant.name} to step {result.steps} ({scalars}); run directory: {result.out_dir}")
+    if result.events:  # each was shown when it started; the list again, at the end, where it is read
+        listed = "; ".join(f"{event.name} at step {event.step}" for event in result.events)
+        print(
+            f"gan: {len(result.events)} failure-mode event(s) during training: {listed} (details in log.jsonl)",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -210,11 +216,11 @@ def _check_resume_agrees(
                 raise ConfigError(
                     "--resume",
                     f"{flag} gives {key} = {value!r}, but the run in {run.path} has {expected.get(key)!r}; "
-                    "a resumed run keeps its configuration, only --steps and train.threads may change",
+                    "a resumed run keeps its configuration; only --steps and the thread settings may change",
                 )
 
 
-_RESUME_MAY_CHANGE = ("threads",)  # [train] settings that change the speed of a run, not its result
+_RESUME_MAY_CHANGE = ("threads", "adaptive_threads")  # [train] settings that change the speed of a run, not its result
 
 
 def _flat(config: RunConfig) -> dict[str, Any]:
@@ -347,7 +353,7 @@ def _sample_run(args: Namespace) -> int:
     check_sample_path(args.out)  # before the generator is loaded
     registry = _registry(args)
     run = load_run(args.run_dir, registry, average=not args.live)
-    choose_threads(run.config.train.threads)  # as many as the other processes leave free
+    choose_threads(run.config.train.threads, adaptive=run.config.train.adaptive_threads)
     _check_memory(args.n, run)
     if args.label is not None:
         classes = run.data_info.num_classes if run.variant.conditional else None

@@ -218,13 +218,23 @@ class TrainConfig:
         validator=one_of("error", "skip"),
         metadata={"help": 'unreadable image-folder files: "error" refuses to start, "skip" leaves them out'},
     )
-    # 0: the free cores, re-measured every few seconds (gan_core._threads: with one other busy process
-    # on two cores this keeps training at 0.76 of its alone-speed, torch's fixed default at 0.23);
-    # OMP_NUM_THREADS in the environment also fixes it. Speed only: may change on --resume
+    # 0: torch's own count (OMP_NUM_THREADS in the environment also sets it). Speed only: may change
+    # on --resume. Busy machines: gan_core._threads, docs/benchmarks.md
     threads: int = attrs.field(
-        default=0,
-        validator=non_negative,
-        metadata={"help": "CPU threads for torch; 0: the cores other processes leave free, re-measured as it runs"},
+        default=0, validator=non_negative, metadata={"help": "CPU threads for torch; 0: torch's own count"}
+    )
+    # follow the load: the cores other processes leave free, re-measured every 2 s (gan_core._threads:
+    # beside one busy process on two cores, 0.81 of the alone-speed against 0.31 with torch's count).
+    # CPU results then depend on the thread count: false (or threads = N) for bit-reproducible runs
+    adaptive_threads: bool = attrs.field(
+        default=True,
+        metadata={"help": "use the cores other processes leave free, re-measured every 2 s; false: torch's count"},
+    )
+    # the players' probes on every logged step (gan_core._probes): D's mean output on real and fake,
+    # the gradient norms, the diversity ratio; computed from the step's own tensors, no random draws
+    probes: bool = attrs.field(
+        default=True,
+        metadata={"help": "log the players' probes (D's outputs, gradient norms, diversity) on every log step"},
     )
     progress: bool = attrs.field(default=True, metadata={"help": "show training progress (main process only)"})
     # experiment trackers through Accelerate's tracking API: scalars every log step, sample grids as

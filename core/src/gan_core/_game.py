@@ -19,6 +19,7 @@ from torch import Tensor, nn
 from torch.optim import Optimizer
 
 from gan_core._inputs import InputSampler, Noise
+from gan_core._probes import Probes
 from gan_core._protocols import Loss, Regularizer
 from gan_core._stream import Batch, BatchStream
 
@@ -62,6 +63,9 @@ class StepContext:
     d_updates: int = 0
     #: applied to every discriminator input, real and generated, in both updates (``train.diffaugment``)
     augment: Callable[[Tensor], Tensor] | None = None
+    #: set by the trainer on the steps it logs: the standard pieces record the players' probes in it
+    #: (gan_core._probes; nothing that training computes changes)
+    probes: Probes | None = None
     _discriminator_params: list[nn.Parameter] = attrs.field(init=False, factory=list)
 
     def __attrs_post_init__(self) -> None:
@@ -144,11 +148,16 @@ class StepContext:
         """
         D = self.discriminator
         with self.autocast():
-            d_loss = self.loss.discriminator_loss(self.score(D, real, y), self.score(D, fake.detach(), y))
+            real_scores, fake_scores = self.score(D, real, y), self.score(D, fake.detach(), y)
+            d_loss = self.loss.discriminator_loss(real_scores, fake_scores)
         penalty = self._penalty(real, fake.detach(), y)
         total = d_loss if penalty is None else d_loss + penalty
         self.d_optimizer.zero_grad(set_to_none=True)
         self.backward(total)
+        if self.probes is not None:
+            self.probes.scores(real_scores, fake_scores)
+            self.probes.batches(real, fake)
+            self.probes.gradients("d_grad", self._discriminator_params)
         self.d_optimizer.step()
         for regularizer in self.regularizers:
             regularizer.after_step(self.discriminator_module)
@@ -178,6 +187,8 @@ class StepContext:
         without a matching reduction. Returns the detached objective.
         """
         D = self.discriminator_module
+        if self.probes is not None:
+            self.probes.watch_output(fake)
         with self.frozen_discriminator():
             with self.autocast():
                 real_scores = None
@@ -188,6 +199,8 @@ class StepContext:
                 g_loss = self.loss.generator_loss(real_scores, self.score(D, fake, y))
             self.g_optimizer.zero_grad(set_to_none=True)
             self.backward(g_loss)
+            if self.probes is not None:
+                self.probes.gradients("g_grad", self.generator.parameters())
             self.g_optimizer.step()
         return g_loss.detach()
 

@@ -89,10 +89,21 @@ def _save_scatter(samples: Tensor, info: DataInfo, path: Path, real: Tensor | No
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(5, 5))
+    low, high = info.value_range
+    if samples.shape[1] == 1:  # one-dimensional points: histograms over the value range
+        bins = torch.linspace(low, high, 101).tolist()
+        if real is not None:
+            ax.hist(real[:, 0].tolist(), bins=bins, color="tab:blue", alpha=0.4, label="data", density=True)
+        ax.hist(samples[:, 0].tolist(), bins=bins, color="tab:red", alpha=0.6, label="generated", density=True)
+        ax.set_xlim(low, high)
+        ax.legend(loc="upper right", fontsize=8)
+        fig.tight_layout()
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+        return
     if real is not None:
         ax.scatter(real[:, 0], real[:, 1], s=4, c="tab:blue", alpha=0.3, label="data")
     ax.scatter(samples[:, 0], samples[:, 1], s=4, c="tab:red", alpha=0.6, label="generated")
-    low, high = info.value_range
     ax.set_xlim(low, high)
     ax.set_ylim(low, high)
     ax.set_aspect("equal")

@@ -44,6 +44,9 @@ class MinimaxLoss:
 
     real_label: float = 1.0
     relativistic: ClassVar[bool] = False
+    #: D's scores are logits of the probability that a sample is real: the probes report sigmoid(score)
+    #: (an optional attribute of a loss; raw scores are reported where it is missing or false)
+    probabilities: ClassVar[bool] = True
 
     def discriminator_loss(self, real_scores: Tensor, fake_scores: Tensor) -> Tensor:
         return discriminator_loss(real_scores, fake_scores, self.real_label)

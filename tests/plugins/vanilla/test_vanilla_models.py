@@ -42,12 +42,12 @@ def test_dropout_only_in_training_mode() -> None:
 
 def test_the_plugin_registers_its_variant_and_the_core_the_losses(registry: Registry) -> None:
     """Since gan-core 0.2 the paper's two losses are the core's, registered for every variant; the
-    plugin registers its variant only."""
+    plugin registers its variant, and the Dirac-GAN with its one-point data set."""
     assert registry.variant("vanilla") is VANILLA
-    assert registry.variants.names() == ["vanilla"]
+    assert registry.variants.names() == ["vanilla", "dirac-gan"]
     reports = {report.name: report for report in registry.plugins}
     report = reports["gan_plugin_vanilla.plugin"]
-    assert report.ok and report.provides == {"variant": ("vanilla",)}
+    assert report.ok and report.provides == {"variant": ("vanilla", "dirac-gan"), "dataset": ("dirac",)}
     assert {"minimax", "non-saturating"} <= set(reports["core"].provides["loss"])
     assert {"core:minimax", "core:non-saturating"} <= set(registry.losses)
     loss = registry.loss("minimax").factory(real_label=0.9)

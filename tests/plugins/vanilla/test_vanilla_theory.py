@@ -159,3 +159,12 @@ def test_disjoint_supports_give_jsd_log_2() -> None:
     far = T.grid(-15.0, 65.0, 8_000)  # Gaussians 50 std apart: their overlap underflows to zero
     gaussians = (T.gaussian_pdf(far, 0.0, 1.0), T.gaussian_pdf(far, 50.0, 1.0))
     assert T.jensen_shannon(*gaussians, far) == pytest.approx(LOG2, abs=1e-9)
+
+
+def test_the_jsd_of_far_apart_gaussians_is_log_2_on_a_wide_grid() -> None:
+    """A grid wide enough for N(0, 1) and N(30, 1) reaches the subnormal floats, where (p + q) / 2
+    underflowed to 0 and made the JSD infinite (docs/theory/failure-modes.md's table hit it)."""
+    x = T.grid(-20.0, 50.0, 700_000)
+    p = T.gaussian_pdf(x, 0.0, 1.0)
+    for mean, expected in ((0.0, 0.0), (1.0, 0.111421), (30.0, LOG2)):
+        assert T.jensen_shannon(p, T.gaussian_pdf(x, mean, 1.0), x) == pytest.approx(expected, abs=1e-6)

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
+from gan_core._probes import PROBE_PREFIX
 from gan_core._rundir import read_jsonl
 
 
@@ -75,7 +76,12 @@ def plot_losses(log_path: Path, out_path: Path) -> Path | None:
     import matplotlib.pyplot as plt
 
     names = sorted(
-        {k for r in records for k, v in r.items() if k not in {"step", "elapsed_s"} and isinstance(v, float | int)}
+        {
+            k
+            for r in records
+            for k, v in r.items()
+            if k not in {"step", "elapsed_s"} and not k.startswith(PROBE_PREFIX) and isinstance(v, float | int)
+        }
     )
     fig, axes = plt.subplots(len(names), 1, figsize=(7, 2.2 * len(names)), sharex=True, squeeze=False)
     for ax, name in zip(axes[:, 0], names, strict=True):

@@ -33,9 +33,11 @@ from gan_core._ema import GeneratorAverage, ema_decay
 from gan_core._game import Game, StepContext
 from gan_core._inference import generate
 from gan_core._inputs import GeneratorInput
+from gan_core._monitor import Event, Monitor, default_detectors
+from gan_core._probes import PROBE_PREFIX, Probes
 from gan_core._records import LoadedData, LossSpec
 from gan_core._registry import Registry
-from gan_core._rundir import Role, RunDir, checkpoint_step
+from gan_core._rundir import Role, RunDir, checkpoint_step, read_jsonl
 from gan_core._sample_files import save_samples
 from gan_core._stream import BatchStream
 from gan_core._threads import ThreadGovernor
@@ -92,6 +94,8 @@ class TrainResult:
     checkpoint: Path | None
     last_scalars: Mapping[str, float]
     loop_seconds: float
+    #: the failure modes the monitor reported during this call (gan_core._monitor), in order
+    events: tuple[Event, ...] = ()
 
 
 class _LinearDecay:
@@ -357,8 +361,12 @@ class _Session:
         self.trackers: Trackers | None = None
         self.unchecked = bool(discriminator_options(self.train))  # options the step must honour
         self.last: dict[str, float] = {}
+        self.probed: dict[str, Tensor] = {}  # the probes of the step before the next log line
+        self.monitor = Monitor(
+            default_detectors(self.train.steps), probabilities=bool(getattr(self.ctx.loss, "probabilities", False))
+        )
         self.saved: Path | None = checkpoint
-        self.threads = ThreadGovernor(self.train.threads)
+        self.threads = ThreadGovernor(self.train.threads, adaptive=self.train.adaptive_threads)
         self.threads.start()
         self.started = time.perf_counter()
         self.loop_seconds = 0.0
@@ -368,6 +376,7 @@ class _Session:
         if self.main:
             self.log = self.run.open_log()
             self.run.write_data_info(self.data.full_info)
+            self._replay_log()
         self.trackers = Trackers(self.accelerator, self.trainer.config, self.run.path)
         shown = self.main and self.train.progress
         if shown and not sys.stderr.isatty():
@@ -380,6 +389,16 @@ class _Session:
                 desc=self.trainer.variant.name,
                 dynamic_ncols=True,
             )
+
+    def _replay_log(self) -> None:
+        """A resumed run's detectors read the lines it logged before (their early references, their
+        streaks); the events it already reported are not reported again."""
+        if self.start_step == 0:
+            return
+        for record in read_jsonl(self.run.log_file):
+            if "event" not in record and isinstance(record.get("step"), int) and record["step"] <= self.start_step:
+                self.monitor.observe(record["step"], record)
+        self.monitor.events.clear()
 
     def _prepare(self, checkpoint: Path | None) -> tuple[StepContext, _LinearDecay | None, _Progress]:
         """Accelerate's wrappers, the decay schedule, the loop's progress (restored from ``checkpoint``)
@@ -475,7 +494,13 @@ class _Session:
         if self.schedule is not None:
             self.schedule.set(1.0 - step / self.train.steps)
         before = self.ctx.d_updates
+        probing = self.train.probes and ((step + 1) % self.train.log_every == 0 or step + 1 == self.train.steps)
+        if probing:
+            self.ctx.probes = Probes(probabilities=bool(getattr(self.ctx.loss, "probabilities", False)))
         scalars = self.game.step(self.ctx)
+        if self.ctx.probes is not None:
+            self.probed = self.ctx.probes.take()
+            self.ctx.probes = None
         self._guard_scalars(step + 1, scalars)
         if self.unchecked:
             self._check_step_honours_options(before)
@@ -570,12 +595,17 @@ class _Session:
         )
 
     def _log_scalars(self, done: int) -> None:
-        means = self.accelerator.reduce(self.averages.take(), reduction="mean")
-        self.last = {k: float(v) for k, v in means.items()}
+        means = self.accelerator.reduce({**self.averages.take(), **self.probed}, reduction="mean")
+        self.probed = {}
+        values = {k: float(v) for k, v in means.items()}
+        self.last = {k: v for k, v in values.items() if not k.startswith(PROBE_PREFIX)}  # the losses
         if self.log is not None:
-            self.log.write({"step": done, **self.last, "elapsed_s": round(time.perf_counter() - self.started, 3)})
+            self.log.write({"step": done, **values, "elapsed_s": round(time.perf_counter() - self.started, 3)})
+            for event in self.monitor.observe(done, values):
+                self.log.write(event.record())
+                warnings.warn(event.line(), GanWarning, 2)
         if self.trackers is not None:
-            self.trackers.scalars(self.last, done)
+            self.trackers.scalars(values, done)
         self.bar.set_postfix({k: format_scalar(v) for k, v in self.last.items()}, refresh=False)
 
     def _evaluate(self, done: int) -> None:
@@ -640,7 +670,15 @@ class _Session:
             plot_losses(self.run.log_file, self.run.plot_file)
         self.accelerator.wait_for_everyone()
         train = self.train
-        return TrainResult(self.run.path, train.steps, self.start_step, self.saved, self.last, self.loop_seconds)
+        return TrainResult(
+            self.run.path,
+            train.steps,
+            self.start_step,
+            self.saved,
+            self.last,
+            self.loop_seconds,
+            tuple(self.monitor.events),
+        )
 
 
 def train(variant: Variant, config: RunConfig, out_dir: Path | str, **kwargs: Any) -> TrainResult:

@@ -12,3 +12,9 @@ from gan_core import Deferred, hookimpl
 @hookimpl
 def gan_register_variants(register: Callable[[Deferred], None]) -> None:
     register(Deferred("vanilla", "gan_plugin_vanilla.variant:VANILLA"))
+    register(Deferred("dirac-gan", "gan_plugin_vanilla.dirac:DIRAC_GAN"))
+
+
+@hookimpl
+def gan_register_datasets(register: Callable[[Deferred], None]) -> None:
+    register(Deferred("dirac", "gan_plugin_vanilla.dirac:DIRAC"))

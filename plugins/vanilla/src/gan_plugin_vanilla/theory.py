@@ -70,9 +70,19 @@ def kl_divergence(p: Tensor, q: Tensor, x: Tensor) -> float:
 
 
 def jensen_shannon(p: Tensor, q: Tensor, x: Tensor) -> float:
-    """``JSD(p || q) = KL(p || m) / 2 + KL(q || m) / 2`` with ``m = (p + q) / 2``; in ``[0, log 2]``."""
-    m = (p + q) / 2
-    return 0.5 * kl_divergence(p, m, x) + 0.5 * kl_divergence(q, m, x)
+    """``JSD(p || q) = KL(p || m) / 2 + KL(q || m) / 2`` with ``m = (p + q) / 2``; in ``[0, log 2]``.
+
+    Each term is integrated as ``p log(2p / (p + q))``, never through ``m`` itself: where ``p`` is the
+    smallest subnormal float and ``q`` is 0, ``(p + q) / 2`` rounds to 0 and ``KL(p || m)`` would be
+    infinite (on a grid wide enough for two far-apart Gaussians, this happened).
+    """
+    total = p + q
+    tiny = torch.finfo(total.dtype).tiny
+
+    def half(a: Tensor) -> Tensor:
+        return torch.special.xlogy(a, torch.where(a > 0, 2 * a / total.clamp_min(tiny), 1.0))
+
+    return 0.5 * integrate(half(p), x) + 0.5 * integrate(half(q), x)
 
 
 def virtual_training_criterion(p_data: Tensor, p_g: Tensor, x: Tensor) -> float:

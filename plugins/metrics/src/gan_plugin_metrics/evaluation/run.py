@@ -442,7 +442,7 @@ def evaluate_run(
         raise ConfigError("--features", f"unknown feature extractor {features!r}; allowed: {allowed}")
 
     run = load_generator(run_dir, registry)
-    choose_threads(run.config.train.threads)  # as many as the other processes leave free
+    choose_threads(run.config.train.threads, adaptive=run.config.train.adaptive_threads)
     if resolved is None and run.variant.evaluate is not None:
         return _evaluate_own(run, run_dir, registry, device, write=write, started=started)
     kind = run.data_info.kind
