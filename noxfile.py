@@ -82,14 +82,22 @@ def _entry_points(dist: Path) -> list[str]:
     return sorted(_pyproject(dist)["project"].get("entry-points", {}).get("gan", {}))
 
 
+def _requirements(dist: Path, with_tests: bool) -> list[str]:
+    project = _pyproject(dist)["project"]
+    extra = project.get("optional-dependencies", {}).get("test", []) if with_tests else []
+    return [*project.get("dependencies", []), *extra]
+
+
 def _local_dependencies(dist: Path) -> list[Path]:
-    """Sibling plugins that ``dist`` declares (``gan-plugin-x``), so pip takes them from this
+    """Sibling plugins that ``dist`` declares (``gan-plugin-x``), in its dependencies or its own test
+    extra (gan-plugin-serve's tests serve runs of three variants), so pip takes them from this
     checkout instead of looking for them on an index; transitively."""
     by_name = {_dist_name(p): p for p in PLUGINS}
     found: list[Path] = []
     pending = [dist]
     while pending:
-        for requirement in _pyproject(pending.pop())["project"].get("dependencies", []):
+        current = pending.pop()
+        for requirement in _requirements(current, with_tests=current == dist):
             name = requirement.split(";")[0].strip()
             for separator in "<>=!~[ (":
                 name = name.split(separator)[0]

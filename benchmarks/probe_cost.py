@@ -1,70 +1,116 @@
-"""What do the training probes cost? The default mnist-5k runs with ``train.probes`` on and off.
+"""What do the training probes cost? Probed steps against unprobed ones, in the same process.
 
-``gan train VARIANT`` (its documented defaults: mnist-5k, the variant's batch size, ``log_every``
-10, or ``--log-every``) is run through the ``gan`` command with the probes on (the default) and off
-(``--set probes=false``), in interleaved rounds (off first in odd rounds, on first in even ones);
-speed is steps per second between the log lines at a third of the run and at its end, read from
-``log.jsonl``. The bar (issue 14): the probes cost at most 5% of a step. The machine must be
-otherwise idle; the thread count is fixed (``--threads``, default torch's own) so that the
-load-following default does not blur the comparison. With ``--log-every 1`` every step is probed:
-the cost per probed step, ten times what the default (one step in ten) pays.
+Timing whole runs with the probes on and off cannot resolve 5% on a machine whose consecutive runs
+differ by a third (measured here: whichever of two identical runs came second was faster). So the
+comparison is made inside one run, between neighbouring steps: each variant's default mnist-5k
+training (``gan train VARIANT``'s recipe, through :class:`gan_core.GanTrainer`) runs with
+``log_every = 2``, so that every other step is probed and logged, and the time from the start of one
+step to the start of the next is recorded by wrapping the game's step. A probed step pays the
+probes *and* the log line; the same run with ``probes = false`` measures what the log line alone costs
+on the same alternation. The probes' cost per probed step is the difference of the two within-run
+ratios (median logged step over median plain step); the default (``log_every`` 10) probes one step in
+ten, so its cost per step is a tenth of that. The bar (issue 14): at most 5% of a step.
 
-Run from the repository root::
+Run from the repository root, alone (the thread count is fixed, torch's own by default)::
 
-    python benchmarks/probe_cost.py                      # vanilla and dcgan, 3 rounds of 300 steps
-    python benchmarks/probe_cost.py --variants vanilla --json probes.json
+    python benchmarks/probe_cost.py                        # vanilla and dcgan, 400 steps each
+    python benchmarks/probe_cost.py --variants vanilla --steps 200 --json probes.json
 
-Only public tools are used: ``subprocess`` and ``statistics``.
+Only public tools are used: ``time.perf_counter`` and ``statistics``.
 """
 
 from __future__ import annotations
 
 import argparse
-import shutil
-import subprocess
+import statistics
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
-from _common import Spread, emit, gan_command, machine, steps_per_second
+import attrs
+from _common import emit, machine
 
 
-def train_once(variant: str, probes: bool, args: argparse.Namespace, scratch: Path) -> float:
-    out = scratch / f"{variant}-{'on' if probes else 'off'}"
-    shutil.rmtree(out, ignore_errors=True)
-    command = [
-        *gan_command(), "train", variant, "--steps", str(args.steps), "--out", str(out),
-        "--set", "sample_every=0", "--set", "checkpoint_every=0", "--set", "progress=false",
-        "--set", f"threads={args.threads}", "--set", f"probes={'true' if probes else 'false'}",
-        "--set", f"log_every={args.log_every}",
-    ]  # fmt: skip
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
-    return steps_per_second(out, args.steps)
+def _timed(variant: Any, stamps: list[tuple[float, bool]]) -> Any:
+    """``variant`` whose game's step first records (time, logged) for each call."""
+    build = variant.build
+
+    def wrap(config: Any, data: Any) -> Any:
+        game = build(config, data)
+        inner = game.step
+
+        def step(ctx: Any) -> Any:
+            stamps.append((time.perf_counter(), (ctx.step + 1) % 2 == 0))  # logged (and probed) steps
+            return inner(ctx)
+
+        return attrs.evolve(game, step=step)
+
+    return attrs.evolve(variant, build=wrap)
+
+
+def logged_over_plain(variant_name: str, probes: bool, args: argparse.Namespace, scratch: Path) -> dict[str, float]:
+    """One run: the median time of a logged (and, with ``probes``, probed) step over a plain one's."""
+    from gan_core import GanTrainer, create_registry, resolve_config
+
+    registry = create_registry()
+    variant = registry.variant(variant_name)
+    flags = {"steps": args.steps, "log_every": 2, "sample_every": 0, "checkpoint_every": 0}
+    overrides = [
+        "progress=false",
+        f"threads={args.threads}",
+        "adaptive_threads=false",
+        f"probes={'true' if probes else 'false'}",
+    ]
+    config = resolve_config(variant, flags=flags, overrides=overrides)
+    stamps: list[tuple[float, bool]] = []
+    out = scratch / f"{variant_name}-{'on' if probes else 'off'}"
+    GanTrainer(_timed(variant, stamps), config, out, registry=registry).fit()
+    warm = args.steps // 5  # the first steps include warm-up (allocations, first log line)
+    intervals = [(b[0] - a[0], a[1]) for a, b in zip(stamps[warm:], stamps[warm + 1 :], strict=False)]
+    logged = statistics.median(t for t, is_logged in intervals if is_logged)
+    plain = statistics.median(t for t, is_logged in intervals if not is_logged)
+    return {"logged_s": logged, "plain_s": plain, "ratio": logged / plain}
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    speeds = {variant: {"on": [], "off": []} for variant in args.variants}
+    results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="gan-probes-") as scratch:
-        for round_ in range(args.rounds):
-            for variant in args.variants:
-                for probes in (False, True) if round_ % 2 == 0 else (True, False):  # no order bias
-                    speed = train_once(variant, probes, args, Path(scratch))
-                    speeds[variant]["on" if probes else "off"].append(speed)
-                    state = "on " if probes else "off"
-                    print(f"round {round_ + 1}: {variant} probes {state} {speed:6.2f} steps/s", file=sys.stderr)
-    results = {}
-    for variant, by_state in speeds.items():
-        on, off = Spread.of(by_state["on"]), Spread.of(by_state["off"])
-        results[variant] = {"probes_on": on.as_dict(), "probes_off": off.as_dict(), "cost": off.median / on.median - 1}
+        for variant in args.variants:
+            rows = {"on": [], "off": []}  # type: ignore[var-annotated]
+            for round_ in range(args.rounds):
+                for probes in (False, True) if round_ % 2 == 0 else (True, False):
+                    row = logged_over_plain(variant, probes, args, Path(scratch) / f"round-{round_ + 1}")
+                    rows["on" if probes else "off"].append(row)
+                    print(
+                        f"{variant} probes {'on ' if probes else 'off'}: logged step {row['logged_s'] * 1e3:.1f} ms, "
+                        f"plain {row['plain_s'] * 1e3:.1f} ms, ratio {row['ratio']:.3f}",
+                        file=sys.stderr,
+                    )
+            on = statistics.median(r["ratio"] for r in rows["on"])
+            off = statistics.median(r["ratio"] for r in rows["off"])
+            per_probed_step = on - off
+            results[variant] = {
+                "runs": rows,
+                "logged_over_plain_probes_on": on,
+                "logged_over_plain_probes_off": off,
+                "cost_per_probed_step": per_probed_step,
+                "cost_per_step_at_log_every_10": per_probed_step / 10,
+            }
+            print(
+                f"{variant}: a probed step costs {per_probed_step:+.1%} of a plain step; "
+                f"at the default log_every 10: {per_probed_step / 10:+.2%} per step",
+                file=sys.stderr,
+            )
     return {
         "benchmark": "probe_cost",
+        "method": "in-process, neighbouring steps (log_every 2), probes on against off",
         "steps": args.steps,
         "rounds": args.rounds,
         "threads": args.threads,
-        "log_every": args.log_every,
         "machine": machine(),
-        "steps_per_second": results,
+        "results": results,
     }
 
 
@@ -73,20 +119,12 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--variants", nargs="+", default=["vanilla", "dcgan"])
-    parser.add_argument("--steps", type=int, default=300)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--steps", type=int, default=400)
+    parser.add_argument("--rounds", type=int, default=2, help="runs with the probes on, and off, per variant")
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
-    parser.add_argument(
-        "--log-every",
-        type=int,
-        default=10,
-        help="probe every this many steps (10: the default; 1 probes every step, which magnifies the cost tenfold "
-        "over the default's, above this machine's run-to-run noise)",
-    )
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args(argv)
-    report = run(args)
-    emit(report, args.json)
+    emit(run(args), args.json)
     return 0
 
 

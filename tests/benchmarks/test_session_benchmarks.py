@@ -46,9 +46,12 @@ def test_busy_machine_measures_each_policy_alone_and_busy(tmp_path: Path) -> Non
 
 
 def test_probe_cost_compares_probes_on_and_off(tmp_path: Path) -> None:
-    report = _run("probe_cost.py", "--variants", "vanilla", "--steps", "30", "--rounds", "1", out=tmp_path / "p.json")
-    row = report["steps_per_second"]["vanilla"]  # type: ignore[index]
-    assert row["probes_on"]["median"] > 0 and row["probes_off"]["median"] > 0
+    # two rounds: each run gets its own directory (the second round once met the first's run there)
+    report = _run("probe_cost.py", "--variants", "vanilla", "--steps", "40", "--rounds", "2", out=tmp_path / "p.json")
+    row = report["results"]["vanilla"]  # type: ignore[index]
+    assert len(row["runs"]["on"]) == len(row["runs"]["off"]) == 2
+    assert all(r["logged_s"] > 0 and r["plain_s"] > 0 for r in row["runs"]["on"] + row["runs"]["off"])
+    assert row["cost_per_step_at_log_every_10"] == pytest.approx(row["cost_per_probed_step"] / 10)
 
 
 def test_the_dirac_recipes_fire_as_documented(tmp_path: Path) -> None:

@@ -70,6 +70,17 @@ def test_mode_collapse_after_the_warm_up() -> None:
     assert _fired(ModeCollapse(1000), [_line(diversity=0.7)] * 80) == []
 
 
+def test_mode_collapse_from_the_mode_share_once_healthy_runs_have_spread() -> None:
+    # far-apart modes spread as far as the data (diversity 0.9), yet only 3 of 8 are reached
+    few_modes = [_line(diversity=0.9, modes=0.375)] * 80
+    assert _fired(ModeCollapse(1000), few_modes) == [540]  # the warm-up: 500 steps or a third of the run
+    assert _fired(ModeCollapse(1800), few_modes) == [640]
+    assert _fired(ModeCollapse(1000), [_line(diversity=0.9, modes=0.75)] * 80) == []
+    # a batch of 16 reaches 48% of grid25's modes when it draws them all equally: 40% is healthy there
+    assert _fired(ModeCollapse(1000), [_line(diversity=0.9, modes=0.4, modes_expected=0.48)] * 80) == []
+    assert _fired(ModeCollapse(1000), [_line(diversity=0.9, modes=0.2, modes_expected=0.48)] * 80) == [540]
+
+
 def test_oscillation_is_a_swing_not_noise() -> None:
     rng = random.Random(0)
     cycling = [
@@ -91,6 +102,17 @@ def test_an_event_is_reported_once_per_episode() -> None:
     lines = [_line(d_real=0.99, d_fake=0.01)] * 12 + [_line(d_real=0.6, d_fake=0.4)] * 5
     lines += [_line(d_real=0.99, d_fake=0.01)] * 5
     assert _fired(DiscriminatorOverpowering(), lines) == [50, 220]
+
+
+def test_patience_spans_as_many_steps_at_a_denser_log() -> None:
+    winning = [_line(d_real=0.99, d_fake=0.01)]
+    every_step = Monitor([DiscriminatorOverpowering()], True, log_every=1)
+    started = [e.step for i in range(80) for e in every_step.observe(i + 1, winning[0])]
+    assert started == [50]  # five lines at log_every 10: fifty at log_every 1
+    exploding = Monitor([ExplodingLosses()], True, log_every=1)  # one line is one line, at any cadence
+    assert [e.step for e in exploding.observe(1, _line(g_loss=1e7))] == [1]
+    every_fifty = Monitor([DiscriminatorOverpowering()], True, log_every=50)
+    assert [e.step for i in range(8) for e in every_fifty.observe(50 * (i + 1), winning[0])] == [250]
 
 
 def test_every_detector_is_documented() -> None:

@@ -73,7 +73,11 @@ def test_core_registers_its_datasets_and_commands_through_the_plugin_manager() -
     core = registry.plugins[0]
     assert core.name == "core" and core.builtin and core.ok
     assert set(core.provides["dataset"]) == CORE_DATASETS == set(registry.datasets.names())
-    assert set(core.provides["command"]) == {"plugins", "config", "train", "sample"} == set(registry.commands.names())
+    assert (
+        set(core.provides["command"])
+        == {"plugins", "config", "train", "sample", "report"}
+        == set(registry.commands.names())
+    )
     assert set(core.provides["loss"]) == {"minimax", "non-saturating", "hinge", "least-squares", "rpgan"}
     assert "core:ring8" in registry.datasets and registry.datasets.qualify("ring8") == "core:ring8"
     assert len(registry.variants) == 0  # the core ships no variant of its own

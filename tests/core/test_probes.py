@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import core_tiny
@@ -11,9 +12,10 @@ import torch
 from core_helpers import cli_registry, image_data, tiny_config
 
 from gan_core import GanTrainer, load_run
-from gan_core._probes import PROBE_PREFIX, Probes, diversity_ratio
+from gan_core._probes import PROBE_PREFIX, Probes, diversity_ratio, mode_histogram
+from gan_core.data.toy import load_toy
 
-PROBES = {"d_real", "d_fake", "d_grad", "g_out_grad", "g_grad", "diversity"}
+PROBES = {"d_real", "d_fake", "d_grad", "g_out_grad", "g_grad", "diversity", "modes", "modes_expected", "mode_kl"}
 
 
 def _log(run: Path) -> list[dict[str, float]]:
@@ -98,3 +100,25 @@ def test_diversity_is_one_for_the_data_and_zero_for_a_collapse() -> None:
     points = torch.randn(64, 2, generator=torch.Generator().manual_seed(1))
     assert diversity_ratio(points, 0.5 * points) == pytest.approx(0.5)
     assert torch.equal(before, torch.get_rng_state())  # the fixed projection has its own generator
+
+
+def test_the_mode_histogram_names_how_many_modes_a_batch_reaches() -> None:
+    uniform = mode_histogram(torch.arange(8).repeat(4), 8)
+    assert float(uniform["modes"]) == 1.0 and float(uniform["mode_kl"]) == pytest.approx(0.0)
+    one = mode_histogram(torch.full((32,), 5), 8)
+    assert float(one["modes"]) == pytest.approx(1 / 8) and float(one["mode_kl"]) == pytest.approx(math.log(8))
+    # what a batch that drew every mode equally reaches on average: small batches cannot reach all 25
+    assert float(mode_histogram(torch.zeros(16), 25)["modes_expected"]) == pytest.approx(1 - 0.96**16)
+    assert float(mode_histogram(torch.zeros(256), 25)["modes_expected"]) == pytest.approx(1.0, abs=1e-4)
+
+
+def test_toy_mixtures_assign_samples_to_their_nearest_mode_and_the_probes_log_it() -> None:
+    data = load_toy("ring8", None)  # type: ignore[arg-type]
+    assert data.modes is not None
+    points = data.dataset.x[:500]
+    assert torch.equal(data.modes(points), data.dataset.y[:500])
+    probes = Probes(probabilities=True, modes=data.modes, num_modes=8)
+    probes.batches(points, points[:1].expand(64, 2))  # a generator stuck on one mode
+    taken = probes.take()
+    assert float(taken[PROBE_PREFIX + "modes"]) == pytest.approx(1 / 8)
+    assert float(taken[PROBE_PREFIX + "diversity"]) == pytest.approx(0.0, abs=1e-6)

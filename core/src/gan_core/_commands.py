@@ -1,4 +1,5 @@
-"""The core's own subcommands: ``gan plugins``, ``gan config``, ``gan train`` and ``gan sample``.
+"""The core's own subcommands: ``gan plugins``, ``gan config``, ``gan train``, ``gan sample`` and
+``gan report``.
 
 This module is imported to build the registry, for every ``gan`` command, ``--help`` included: it
 imports torch (and the modules that do) only inside the commands that compute something.
@@ -373,6 +374,23 @@ def _sample_run(args: Namespace) -> int:
     return 0
 
 
+def _report_arguments(parser: ArgumentParser) -> None:
+    parser.add_argument("run_dir", metavar="RUN_DIR", type=Path, help="a directory written by 'gan train'")
+    parser.add_argument("--out", type=Path, help="folder for report.html and its PNG figures (default RUN_DIR/report)")
+
+
+def _report_run(args: Namespace) -> int:
+    from gan_core._report import write_report
+
+    report = write_report(args.run_dir, args.out)
+    print(
+        f"wrote {report.page} ({len(report.figures)} figures, {report.grids} sample grids, "
+        f"{report.events} events; one file, opens with no network)",
+        file=sys.stderr,
+    )
+    return 0
+
+
 CORE_COMMANDS = (
     CommandSpec(
         "plugins", "list installed plugins, their versions and what they register", _plugins_arguments, _plugins_run
@@ -391,4 +409,16 @@ CORE_COMMANDS = (
     ),
     CommandSpec("train", "train a GAN variant", _train_arguments, _train_run),
     CommandSpec("sample", "draw samples from a trained run", _sample_arguments, _sample_run),
+    CommandSpec(
+        "report",
+        "write a self-contained HTML report of a run: events, losses, probes, samples, settings, metrics",
+        _report_arguments,
+        _report_run,
+        description=(
+            "Write RUN_DIR/report/report.html (one file: figures embedded, no script, opens with no network) "
+            "and its PNG figures: the failure-mode events with what to try, the loss curves and every probe "
+            "against the step with the events marked, the sample grids over time, the metrics of 'gan eval' "
+            "and the run's settings. Works on a finished, interrupted or running run."
+        ),
+    ),
 )

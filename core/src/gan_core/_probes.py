@@ -6,7 +6,10 @@ discriminator's mean output on real and on generated samples (a probability for 
 are logits, the raw score for critics), the norm of the gradient that reaches the generator's output
 (per sample: what the generator learns from) and the norms of both players' parameter gradients, and
 the spread of the generated batch against the spread of the real one (a diversity ratio: near 1 when
-the generator covers the data, near 0 when it collapses).
+the generator covers the data, near 0 when it collapses), and, where the data set knows its modes
+(``LoadedData.modes``: the toy mixtures), the share of modes the generated batch reaches and the KL
+divergence of its mode histogram from the uniform one. The diversity ratio misses a generator that
+keeps a few modes far apart (a grid's four corners spread as far as the grid); the histogram does not.
 
 Nothing here draws a random number or changes a value that training uses: a probed run's weights are
 bit-identical to an unprobed one's. The standard pieces of :class:`~gan_core.StepContext`
@@ -17,13 +20,13 @@ pieces is probed too, one that does not simply logs fewer probes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-__all__ = ["PROBE_PREFIX", "Probes", "diversity_ratio"]
+__all__ = ["PROBE_PREFIX", "Probes", "diversity_ratio", "mode_histogram"]
 
 PROBE_PREFIX = "probe/"
 _EMBED_SIDE = 8  # images are pooled to 8x8 per channel before the fixed projection
@@ -72,12 +75,31 @@ def diversity_ratio(real: Tensor, fake: Tensor) -> Tensor | None:
     return _mean_pairwise_distance(_embed(fake)) / real_spread
 
 
+def mode_histogram(assigned: Tensor, num_modes: int) -> dict[str, Tensor]:
+    """``modes``: the share of the ``num_modes`` modes that at least one sample reaches;
+    ``modes_expected``: the share that a batch of the same size drawn equally from every mode reaches
+    on average, ``1 - (1 - 1/K)^n`` (a small batch cannot reach every mode of a large mixture);
+    ``mode_kl``: KL(histogram || uniform) in nats, 0 for a uniform histogram, log(num_modes) for one
+    mode."""
+    assigned = assigned.reshape(-1).long()
+    counts = torch.bincount(assigned, minlength=num_modes)[:num_modes].float()
+    share = counts / counts.sum().clamp_min(1)
+    kl = torch.where(share > 0, share * torch.log(share * num_modes), torch.zeros_like(share)).sum()
+    expected = 1.0 - (1.0 - 1.0 / num_modes) ** assigned.numel()
+    return {"modes": (counts > 0).float().mean(), "modes_expected": torch.tensor(expected), "mode_kl": kl}
+
+
 class Probes:
     """What one probed step records, by name (without :data:`PROBE_PREFIX`); :meth:`take` returns the
-    values as detached scalar tensors, ready to log."""
+    values as detached scalar tensors, ready to log. ``modes`` and ``num_modes``: the data set's mode
+    assignment and its number of modes, where it has one."""
 
-    def __init__(self, probabilities: bool) -> None:
+    def __init__(
+        self, probabilities: bool, modes: Callable[[Tensor], Tensor] | None = None, num_modes: int | None = None
+    ) -> None:
         self.probabilities = probabilities
+        self.modes = modes if num_modes else None
+        self.num_modes = num_modes or 0
         self.values: dict[str, Tensor] = {}
         self._real: Tensor | None = None
         self._fake: Tensor | None = None
@@ -115,6 +137,8 @@ class Probes:
             ratio = diversity_ratio(self._real, self._fake)
             if ratio is not None:
                 self.values["diversity"] = ratio
+        if self._fake is not None and self.modes is not None:
+            self.values.update(mode_histogram(self.modes(self._fake), self.num_modes))
         values, self.values = self.values, {}
         self._real = self._fake = None
         return {PROBE_PREFIX + name: value.detach() for name, value in values.items()}

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 import attrs
 
 if TYPE_CHECKING:  # this module is imported to build the registry, which must not cost a torch import
+    from torch import Tensor
     from torch.utils.data import Dataset
 
     from gan_core._protocols import Loss
@@ -61,11 +62,21 @@ class LoadedData:
     its own resumable order (a step reads them with ``StepContext.next_batch_from(name)``): the
     source domain of a translation variant, for instance. :attr:`full_info` is ``info`` with their
     descriptions filled in, which is what builders receive.
+
+    ``modes``, where the data set knows its modes (the toy mixtures), assigns a batch of samples to
+    them: a tensor of mode indices in ``range(info.num_classes)``. The training probes use it to log
+    the mode histogram of the generated batch, which is what mode collapse looks like.
+
+    ``heldout`` holds, by stream name (``"source"``, ...), the parts of the extra data sets that
+    training never reads: what a demo shows a translation transferring (``gan serve``), so that it is
+    not shown the images it learned from. The trainer ignores it.
     """
 
     dataset: Dataset  # type: ignore[type-arg]
     info: DataInfo
     extra: Mapping[str, LoadedData] = attrs.field(factory=dict, converter=lambda value: dict(value))
+    modes: Callable[[Tensor], Tensor] | None = None
+    heldout: Mapping[str, LoadedData] = attrs.field(factory=dict, converter=lambda value: dict(value))
 
     @property
     def full_info(self) -> DataInfo:

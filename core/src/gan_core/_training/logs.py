@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from gan_core._probes import PROBE_PREFIX
 from gan_core._rundir import read_jsonl
@@ -65,32 +65,67 @@ class PlainProgress:
         pass
 
 
-def plot_losses(log_path: Path, out_path: Path) -> Path | None:
-    """One panel per scalar against the step; ``None`` when nothing has been logged yet."""
-    records = read_jsonl(log_path)
-    if not records:
+_NOT_SCALARS = {"step", "elapsed_s"}
+_EVENT_COLOURS = {
+    "divergence": "tab:red",
+    "vanishing_gradient": "tab:purple",
+    "discriminator_overpowering": "tab:orange",
+    "mode_collapse": "tab:brown",
+    "oscillation": "tab:cyan",
+}
+
+
+def scalar_names(records: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Every numeric field that some log line carries, sorted (events and bookkeeping left out)."""
+    return sorted(
+        {
+            k
+            for r in records
+            if "event" not in r
+            for k, v in r.items()
+            if k not in _NOT_SCALARS and isinstance(v, float | int) and not isinstance(v, bool)
+        }
+    )
+
+
+def plot_series(
+    records: Sequence[Mapping[str, Any]],
+    names: Sequence[str],
+    out_path: Path,
+    events: Sequence[Mapping[str, Any]] = (),
+) -> Path | None:
+    """One panel per field against the step, with a dashed line at each event's step (one colour per
+    event name); ``None`` when there is nothing to draw."""
+    if not records or not names:
         return None
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    names = sorted(
-        {
-            k
-            for r in records
-            for k, v in r.items()
-            if k not in {"step", "elapsed_s"} and not k.startswith(PROBE_PREFIX) and isinstance(v, float | int)
-        }
-    )
     fig, axes = plt.subplots(len(names), 1, figsize=(7, 2.2 * len(names)), sharex=True, squeeze=False)
     for ax, name in zip(axes[:, 0], names, strict=True):
-        points = [(r["step"], r[name]) for r in records if name in r]
+        points = [(r["step"], r[name]) for r in records if name in r and "step" in r]
         ax.plot([p[0] for p in points], [p[1] for p in points], linewidth=1)
-        ax.set_ylabel(name)
+        for event in events:
+            colour = _EVENT_COLOURS.get(str(event["event"]), "tab:gray")
+            ax.axvline(event["step"], color=colour, linestyle="--", linewidth=1, label=event["event"])
+        ax.set_ylabel(name.removeprefix(PROBE_PREFIX), fontsize=8)
         ax.grid(alpha=0.3)
+    if events:
+        handles, labels = axes[0, 0].get_legend_handles_labels()
+        unique = dict(zip(labels, handles, strict=True))
+        axes[0, 0].legend(unique.values(), unique.keys(), fontsize=7, loc="upper right")
     axes[-1, 0].set_xlabel("step")
     fig.tight_layout()
     fig.savefig(out_path, dpi=100)
     plt.close(fig)
     return out_path
+
+
+def plot_losses(log_path: Path, out_path: Path) -> Path | None:
+    """One panel per scalar against the step (probes left out: ``gan report`` draws those); ``None``
+    when nothing has been logged yet."""
+    records = read_jsonl(log_path)
+    names = [name for name in scalar_names(records) if not name.startswith(PROBE_PREFIX)]
+    return plot_series(records, names, out_path)

@@ -33,11 +33,11 @@ from gan_core._ema import GeneratorAverage, ema_decay
 from gan_core._game import Game, StepContext
 from gan_core._inference import generate
 from gan_core._inputs import GeneratorInput
-from gan_core._monitor import Event, Monitor, default_detectors
+from gan_core._monitor import Event, Monitor, default_detectors, scores_are_probabilities
 from gan_core._probes import PROBE_PREFIX, Probes
 from gan_core._records import LoadedData, LossSpec
 from gan_core._registry import Registry
-from gan_core._rundir import Role, RunDir, checkpoint_step, read_jsonl
+from gan_core._rundir import Role, RunDir, checkpoint_step
 from gan_core._sample_files import save_samples
 from gan_core._stream import BatchStream
 from gan_core._threads import ThreadGovernor
@@ -363,7 +363,9 @@ class _Session:
         self.last: dict[str, float] = {}
         self.probed: dict[str, Tensor] = {}  # the probes of the step before the next log line
         self.monitor = Monitor(
-            default_detectors(self.train.steps), probabilities=bool(getattr(self.ctx.loss, "probabilities", False))
+            default_detectors(self.train.steps),
+            probabilities=scores_are_probabilities(self.ctx.loss),
+            log_every=self.train.log_every,
         )
         self.saved: Path | None = checkpoint
         self.threads = ThreadGovernor(self.train.threads, adaptive=self.train.adaptive_threads)
@@ -395,9 +397,7 @@ class _Session:
         streaks); the events it already reported are not reported again."""
         if self.start_step == 0:
             return
-        for record in read_jsonl(self.run.log_file):
-            if "event" not in record and isinstance(record.get("step"), int) and record["step"] <= self.start_step:
-                self.monitor.observe(record["step"], record)
+        self.monitor.replay(self.run.read_log(), until=self.start_step)
         self.monitor.events.clear()
 
     def _prepare(self, checkpoint: Path | None) -> tuple[StepContext, _LinearDecay | None, _Progress]:
@@ -496,7 +496,11 @@ class _Session:
         before = self.ctx.d_updates
         probing = self.train.probes and ((step + 1) % self.train.log_every == 0 or step + 1 == self.train.steps)
         if probing:
-            self.ctx.probes = Probes(probabilities=bool(getattr(self.ctx.loss, "probabilities", False)))
+            self.ctx.probes = Probes(
+                probabilities=self.monitor.probabilities,
+                modes=self.data.modes,
+                num_modes=self.data.info.num_classes,
+            )
         scalars = self.game.step(self.ctx)
         if self.ctx.probes is not None:
             self.probed = self.ctx.probes.take()

@@ -55,6 +55,12 @@ class GaussianMixture2D:
         fraction = high_quality.double().mean().item() if len(samples) else 0.0
         return ModeCoverage(int(captured.numel()), len(self.means), fraction)
 
+    def nearest_mode(self, samples: Tensor) -> Tensor:
+        """The index of each sample's nearest mode (whatever its distance: the histogram of these is
+        what a collapsing generator narrows)."""
+        means = self.means.to(device=samples.device, dtype=torch.float32)
+        return torch.cdist(samples.detach().float().reshape(len(samples), -1), means).argmin(dim=1)
+
 
 def ring8() -> GaussianMixture2D:
     angles = torch.arange(8, dtype=torch.float32) * (2 * math.pi / 8)
@@ -79,4 +85,4 @@ def load_toy(name: str, _: DataOptions) -> LoadedData:
     points = mixture.means[modes] + torch.randn(TOY_DATASET_SIZE, 2, generator=generator) * mixture.std
     radius = float(mixture.means.abs().max()) + 6 * mixture.std  # past 6 std: ~1e-9 of the points
     info = DataInfo(shape=(2,), kind="points", num_classes=len(mixture.means), value_range=(-radius, radius))
-    return LoadedData(InMemoryDataset(points, modes), info)
+    return LoadedData(InMemoryDataset(points, modes), info, modes=mixture.nearest_mode)

@@ -115,13 +115,18 @@ def target_split(name: str, datasets: DatasetCatalog, root: Path | str) -> Targe
 
 def load_dtn_data(config: RunConfig, options: DataOptions, datasets: DatasetCatalog) -> LoadedData:
     """``Variant.load_data`` for DTN: the target half as the main (unlabelled) stream, the source's
-    training part as the extra stream ``"source"``."""
+    training part as the extra stream ``"source"``, and its held-out part (never trained on) as
+    ``heldout["source"]``, for demos."""
     if options.image_size not in (0, IMAGE_SIZE):
         raise ConfigError("train.image_size", f"DTN works on {IMAGE_SIZE}x{IMAGE_SIZE} images; leave it 0 or 32")
     model = config.model
-    source = source_split(model.source, datasets, options.root).train
+    sources = source_split(model.source, datasets, options.root)
+    source, heldout = sources.train, sources.heldout
     target = target_split(model.target, datasets, options.root).dtn
     target_info = DataInfo(shape=tuple(target.images.shape[1:]), kind="image")
     source_info = DataInfo(shape=tuple(source.images.shape[1:]), kind="image")
     source_data = LoadedData(InMemoryDataset(source.images), source_info)
-    return LoadedData(InMemoryDataset(target.images), target_info, extra={SOURCE: source_data})
+    heldout_data = LoadedData(InMemoryDataset(heldout.images, heldout.labels), source_info)
+    return LoadedData(
+        InMemoryDataset(target.images), target_info, extra={SOURCE: source_data}, heldout={SOURCE: heldout_data}
+    )
