@@ -124,8 +124,9 @@ def write_report(run_dir: Path | str, out: Path | str | None = None) -> Report:
     variant = str(run.read_config_data().get("variant", "?"))
 
     figures: list[tuple[Path, str, str]] = []
-    losses = [n for n in scalar_names(lines) if not n.startswith(PROBE_PREFIX)]
-    probes = sorted((n for n in scalar_names(lines) if n.startswith(PROBE_PREFIX)), key=_probe_order)
+    names = scalar_names(lines)
+    losses = [n for n in names if not n.startswith(PROBE_PREFIX)]
+    probes = sorted((n for n in names if n.startswith(PROBE_PREFIX)), key=_probe_order)
     for name, names, caption in (
         ("losses.png", losses, "losses and the other logged scalars against the step"),
         ("probes.png", probes, "the training probes against the step (docs/theory/failure-modes.md)"),
@@ -134,7 +135,8 @@ def write_report(run_dir: Path | str, out: Path | str | None = None) -> Report:
         if path is not None:
             figures.append((path, name.removesuffix(".png"), caption + "; dashed lines: events"))
 
-    grids = _shown_grids(run.sample_grids())
+    all_grids = run.sample_grids()
+    grids = _shown_grids(all_grids)
     metrics = run.read_metrics()
     last_step = max((int(r["step"]) for r in lines), default=0)
     elapsed = max((float(r["elapsed_s"]) for r in lines if isinstance(r.get("elapsed_s"), int | float)), default=0.0)
@@ -147,7 +149,7 @@ def write_report(run_dir: Path | str, out: Path | str | None = None) -> Report:
         f"<h1>{html.escape(variant)}: {html.escape(str(run.path))}</h1>",
         _table(
             ["variant", "steps logged", "training time", "events", "sample grids"],
-            [[variant, last_step, f"{elapsed:.0f} s", len(events), len(run.sample_grids())]],
+            [[variant, last_step, f"{elapsed:.0f} s", len(events), len(all_grids)]],
         ),
         "<h2>Events</h2>",
     ]

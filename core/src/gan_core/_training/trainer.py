@@ -494,7 +494,7 @@ class _Session:
         if self.schedule is not None:
             self.schedule.set(1.0 - step / self.train.steps)
         before = self.ctx.d_updates
-        probing = self.train.probes and ((step + 1) % self.train.log_every == 0 or step + 1 == self.train.steps)
+        probing = self.train.probes and self._logs_at(step + 1)
         if probing:
             self.ctx.probes = Probes(
                 probabilities=self.monitor.probabilities,
@@ -561,11 +561,15 @@ class _Session:
                 "gan_core's StepContext.update_discriminator, so this option cannot apply; leave it unset",
             )
 
+    def _logs_at(self, done: int) -> bool:
+        """Whether the step that brings the count to ``done`` ends with a log line (and so is probed)."""
+        return done % self.train.log_every == 0 or done == self.train.steps
+
     def after_step(self, done: int, scalars: Mapping[str, Tensor]) -> None:
         """What step number ``done`` calls for: a log line, an evaluation, a grid, a checkpoint."""
         train = self.train
         final = done == train.steps
-        if done % train.log_every == 0 or final:
+        if self._logs_at(done):
             self._log_scalars(done)
         if final:
             self.loop_seconds = time.perf_counter() - self.started
