@@ -21,7 +21,8 @@ Run from the repository root::
     python benchmarks/stacked_mnist.py --budget-min 30 --out benchmarks/results/stacked_mnist-cpu-2core
     python benchmarks/stacked_mnist.py --configs r3gan --seeds 0 --budget-min 5 --out /tmp/sm
     python benchmarks/stacked_mnist.py --append --out benchmarks/results/stacked_mnist-cpu-2core
-    python benchmarks/stacked_mnist.py --configs r3gan-lr2e-4 r3gan-lr1e-3 r3gan --seeds 0 --budget-min 10.7
+    python benchmarks/stacked_mnist.py --configs r3gan-lr2e-4 r3gan-lr1e-3 r3gan-wide-d r3gan-wide-d-narrow-g \
+        --seeds 0 --budget-min 10.7
 
 The report (OUT.json with every run, OUT.md with the table) is rewritten after every run, so a sweep
 stopped part-way keeps what it measured, and ``--append`` continues it. Only public pieces are used:
@@ -84,8 +85,7 @@ CONFIGS: Mapping[str, BudgetConfig] = {
             "update), the average of G (half-life 10,000 images) and a linear learning-rate decay",
         ),
         BudgetConfig("r3gan", "r3gan", (), "gan-plugin-r3gan's documented defaults"),
-        # the sweep that chose r3gan's learning rate and widths (docs/results.md): run with
-        # --configs r3gan-... --seeds 0 --budget-min 10.7
+        # the sweep that chose r3gan's learning rate and widths (docs/results.md; the command above)
         BudgetConfig("r3gan-lr2e-4", "r3gan", ("model.lr=2e-4",), "r3gan at R3GAN's own starting rate"),
         BudgetConfig("r3gan-lr1e-3", "r3gan", ("model.lr=1e-3",), "r3gan at a rate of 1e-3"),
         BudgetConfig(
