@@ -22,7 +22,7 @@ Run from the repository root::
     python benchmarks/stacked_mnist.py --configs r3gan --seeds 0 --budget-min 5 --out /tmp/sm
     python benchmarks/stacked_mnist.py --append --out benchmarks/results/stacked_mnist-cpu-2core
     python benchmarks/stacked_mnist.py --configs r3gan-lr2e-4 r3gan-lr1e-3 r3gan-wide-d r3gan-wide-d-narrow-g \
-        --seeds 0 --budget-min 10.7
+        r3gan-narrow-g r3gan-gamma0.1 r3gan-gamma1 r3gan-gamma0.01 r3gan-gamma0.001 --seeds 0 --budget-min 10.7
 
 The report (OUT.json with every run, OUT.md with the table) is rewritten after every run, so a sweep
 stopped part-way keeps what it measured, and ``--append`` continues it. Only public pieces are used:
@@ -66,6 +66,9 @@ class BudgetConfig:
     note: str = ""
 
 
+#: r3gan's R1 and R2 weights before the sweep that set them to 0.01
+_GAMMA_0_1 = ("train.r1=0.1", "train.r2=0.1")
+
 CONFIGS: Mapping[str, BudgetConfig] = {
     c.name: c
     for c in (
@@ -85,20 +88,38 @@ CONFIGS: Mapping[str, BudgetConfig] = {
             "update), the average of G (half-life 10,000 images) and a linear learning-rate decay",
         ),
         BudgetConfig("r3gan", "r3gan", (), "gan-plugin-r3gan's documented defaults"),
-        # the sweep that chose r3gan's learning rate and widths (docs/results.md; the command above)
-        BudgetConfig("r3gan-lr2e-4", "r3gan", ("model.lr=2e-4",), "r3gan at R3GAN's own starting rate"),
-        BudgetConfig("r3gan-lr1e-3", "r3gan", ("model.lr=1e-3",), "r3gan at a rate of 1e-3"),
+        # the sweep that chose r3gan's learning rate, widths and gamma (docs/results.md; the command
+        # above); the rate and width configs ran at gamma 0.1, the default then, and keep it
+        BudgetConfig("r3gan-lr2e-4", "r3gan", ("model.lr=2e-4", *_GAMMA_0_1), "r3gan at R3GAN's own starting rate"),
+        BudgetConfig("r3gan-lr1e-3", "r3gan", ("model.lr=1e-3", *_GAMMA_0_1), "r3gan at a rate of 1e-3"),
         BudgetConfig(
             "r3gan-wide-d",
             "r3gan",
-            ("model.lr=2e-4", "model.d_widths=[128,32,8]"),
+            ("model.lr=2e-4", "model.d_widths=[128,32,8]", *_GAMMA_0_1),
             "r3gan at 2e-4 with a discriminator four times as wide at 7x7 and twice at 14x14",
         ),
         BudgetConfig(
             "r3gan-wide-d-narrow-g",
             "r3gan",
-            ("model.lr=2e-4", "model.g_widths=[64,32,16]", "model.d_widths=[128,32,8]"),
+            ("model.lr=2e-4", "model.g_widths=[64,32,16]", "model.d_widths=[128,32,8]", *_GAMMA_0_1),
             "r3gan-wide-d with a generator half as wide at 7x7 and 14x14",
+        ),
+        BudgetConfig(
+            "r3gan-narrow-g",
+            "r3gan",
+            ("model.g_widths=[64,32,16]", *_GAMMA_0_1),
+            "r3gan with a generator half as wide at 7x7 and 14x14 (a step about two thirds as long)",
+        ),
+        BudgetConfig(
+            "r3gan-gamma0.1",
+            "r3gan",
+            _GAMMA_0_1,
+            "r3gan with R1 and R2 at 0.1 (the default until 0.01)",
+        ),
+        BudgetConfig("r3gan-gamma1", "r3gan", ("train.r1=1.0", "train.r2=1.0"), "r3gan with R1 and R2 at 1"),
+        BudgetConfig("r3gan-gamma0.01", "r3gan", ("train.r1=0.01", "train.r2=0.01"), "r3gan with R1 and R2 at 0.01"),
+        BudgetConfig(
+            "r3gan-gamma0.001", "r3gan", ("train.r1=0.001", "train.r2=0.001"), "r3gan with R1 and R2 at 0.001"
         ),
     )
 }

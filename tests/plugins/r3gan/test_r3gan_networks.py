@@ -55,7 +55,7 @@ def test_the_game_is_rpgan_with_r1_and_r2_and_adam_with_beta1_zero(registry: Reg
     config = tiny_run_config(R3GAN, g_widths=[16, 8], d_widths=[8, 8], group_width=8, latent_dim=12)
     game = make_game(R3GAN, config, DIGITS, registry)
     assert isinstance(game.loss, RpGANLoss) and game.loss.relativistic
-    assert game.regularizers == (R1(0.1, 4), R2(0.1, 4))  # the variant's train defaults: the core's R1 and R2
+    assert game.regularizers == (R1(0.01, 4), R2(0.01, 4))  # the variant's train defaults: the core's R1 and R2
     assert game.inputs == Noise(12)
     assert game.g_optimizer.param_groups[0]["betas"] == (0.0, 0.99)
     no_penalty = tiny_run_config(R3GAN, g_widths=[16, 8], group_width=8, **{"train.r1": 0.0, "train.r2": 0.0})

@@ -59,8 +59,8 @@ R3GAN = Variant(
         "batch_size": 64,
         "ema": 10_000,
         "lr_decay": "linear",
-        "r1": 0.1,
-        "r2": 0.1,
+        "r1": 0.01,
+        "r2": 0.01,
         "reg_every": 4,
     },
 )
