@@ -112,3 +112,50 @@ def emit(report: dict[str, Any], path: Path | None) -> None:
     print(text)
     if path is not None:
         path.write_text(text + "\n")
+
+
+def train_timed(variant: str, flags: dict[str, Any], settings: Sequence[str], out: Path) -> tuple[float, float]:
+    """Train ``variant`` as ``gan train`` would (``flags`` as its command-line flags, ``settings`` in
+    ``--set`` style) into ``out``; return the seconds of the whole call (setup, loop and the final
+    checkpoint) and of the training loop alone."""
+    import time
+
+    from gan_core import GanTrainer, create_registry, resolve_config
+
+    registry = create_registry()
+    chosen = registry.variant(variant)
+    config = resolve_config(chosen, flags=flags, overrides=list(settings))
+    started = time.perf_counter()
+    result = GanTrainer(chosen, config, out, registry=registry).fit()
+    return time.perf_counter() - started, result.loop_seconds
+
+
+def in_own_process(function: Any, *args: Any) -> Any:
+    """Run ``function(*args)`` in a fresh process: every run starts from the same interpreter state, and
+    a budget in seconds is not spent on what an earlier run left behind."""
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
+        return pool.submit(function, *args).result()
+
+
+def write_replacing(files: dict[Path, str]) -> None:
+    """Write each file whole through a ``.partial`` sibling, so a reader never sees half a report."""
+    for target, text in files.items():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".partial")
+        partial.write_text(text)
+        partial.replace(target)
+
+
+def load_budget_report(path: Path, run_type: Any) -> tuple[list[Any], dict[str, int], dict[str, float]]:
+    """The runs (as ``run_type``), step counts and calibrations of an earlier report of a benchmark at a
+    wall-clock budget, for ``--append``; nothing where there is no report yet."""
+    import json
+
+    if not path.exists():
+        return [], {}, {}
+    report = json.loads(path.read_text())
+    runs = [run_type(**run) for run in report["runs"]]
+    return runs, dict(report.get("steps", {})), dict(report.get("seconds_per_step", {}))

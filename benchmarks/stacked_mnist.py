@@ -41,13 +41,11 @@ import sys
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from _common import machine, seconds_per_step
+from _common import in_own_process, load_budget_report, machine, seconds_per_step, train_timed, write_replacing
 
 DATASET = "stacked-mnist"
 SAMPLES = 26_000  # the literature's evaluation size
@@ -160,15 +158,8 @@ def _settings(config: BudgetConfig, seed: int, steps: int) -> tuple[dict[str, An
 
 def _train(config: BudgetConfig, seed: int, steps: int, out: Path) -> tuple[float, float]:
     """Train one run in this process; return (whole call, loop) seconds."""
-    from gan_core import GanTrainer, create_registry, resolve_config
-
-    registry = create_registry()
-    variant = registry.variant(config.variant)
     flags, overrides = _settings(config, seed, steps)
-    run_config = resolve_config(variant, flags=flags, overrides=overrides)
-    started = time.perf_counter()
-    result = GanTrainer(variant, run_config, out, registry=registry).fit()
-    return time.perf_counter() - started, result.loop_seconds
+    return train_timed(config.variant, flags, overrides, out)
 
 
 def calibrate(config: BudgetConfig, work_dir: str) -> float:
@@ -245,15 +236,6 @@ def markdown(rows: Sequence[Mapping[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _load(path: Path) -> tuple[list[RunResult], dict[str, int], dict[str, float]]:
-    """The runs, step counts and calibrations of an earlier report (``--append``)."""
-    if not path.exists():
-        return [], {}, {}
-    report = json.loads(path.read_text())
-    runs = [RunResult(**run) for run in report["runs"]]
-    return runs, dict(report.get("steps", {})), dict(report.get("seconds_per_step", {}))
-
-
 def write_report(
     out: Path, results: Sequence[RunResult], steps: Mapping[str, int], per_step: Mapping[str, float], budget_min: float
 ) -> str:
@@ -273,19 +255,8 @@ def write_report(
         "runs": [asdict(r) for r in results],
     }
     table = markdown(rows)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    for suffix, text in ((".json", json.dumps(report, indent=2) + "\n"), (".md", table)):
-        target = out.with_suffix(suffix)
-        partial = target.with_name(target.name + ".partial")
-        partial.write_text(text)
-        partial.replace(target)
+    write_replacing({out.with_suffix(".json"): json.dumps(report, indent=2) + "\n", out.with_suffix(".md"): table})
     return table
-
-
-def _in_own_process(function: Any, *args: Any) -> Any:
-    """Run ``function(*args)`` in a fresh process: every run starts from the same interpreter state."""
-    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
-        return pool.submit(function, *args).result()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -302,7 +273,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.budget_min <= 0 or (args.steps is not None and args.steps <= 0) or args.samples <= 0:
         parser.error("--budget-min, --steps and --samples must be positive")
 
-    results, steps, per_step = _load(args.out.with_suffix(".json")) if args.append else ([], {}, {})
+    earlier = args.out.with_suffix(".json")
+    results, steps, per_step = load_budget_report(earlier, RunResult) if args.append else ([], {}, {})
     done = {(r.config, r.seed) for r in results}
     with tempfile.TemporaryDirectory() as tmp:
         work_dir = str(args.work_dir or tmp)
@@ -311,13 +283,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.steps is not None:
                 steps[name] = args.steps
             elif name not in steps:
-                per_step[name] = _in_own_process(calibrate, config, work_dir)
+                per_step[name] = in_own_process(calibrate, config, work_dir)
                 steps[name] = max(CALIBRATION_STEPS, math.floor(args.budget_min * 60 / per_step[name]))
                 print(f"{name}: {1000 * per_step[name]:.0f} ms/step -> {steps[name]} steps", file=sys.stderr)
             for seed in args.seeds:
                 if (name, seed) in done:
                     continue
-                result = _in_own_process(run_one, config, seed, steps[name], work_dir, args.samples)
+                result = in_own_process(run_one, config, seed, steps[name], work_dir, args.samples)
                 results.append(result)
                 print(
                     f"{name} seed {seed}: {result.modes} modes, KL {result.kl:.3f}, {result.loop_s / 60:.1f} min",

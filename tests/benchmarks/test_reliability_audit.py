@@ -10,30 +10,17 @@ model.lr=inf, --config a folder). About a minute and a half on two cores.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pytest
-
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+from benchmark_scripts import load_benchmark
 
 pytest.importorskip("gan_plugin_vanilla")
 
 
-def _load_benchmark(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.syspath_prepend(str(BENCHMARKS))
-    spec = importlib.util.spec_from_file_location("reliability_audit", BENCHMARKS / "reliability_audit.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, "reliability_audit", module)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_the_quick_audit_finds_nothing_lost_and_nothing_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    bench = _load_benchmark(monkeypatch)
+    bench = load_benchmark("reliability_audit", monkeypatch)
     out = tmp_path / "reliability"
     code = bench.main(["--quick", "--work", str(tmp_path / "work"), "--out", str(out)])
     record = json.loads(out.with_suffix(".json").read_text())
@@ -61,7 +48,7 @@ def test_the_quick_audit_finds_nothing_lost_and_nothing_run(tmp_path: Path, monk
 
 
 def test_the_damage_classifier(monkeypatch: pytest.MonkeyPatch) -> None:
-    classify = _load_benchmark(monkeypatch).classify_damage
+    classify = load_benchmark("reliability_audit", monkeypatch).classify_damage
     one_line = "gan sample: error: RUN_DIR: no intact checkpoint\n"
     fallback = "gan: warning: checkpoint step_00000600 is damaged (x); using step_00000550\n"
     assert classify(2, one_line, False) == "clean"
@@ -80,7 +67,7 @@ def test_the_damage_classifier(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_the_input_classifier(monkeypatch: pytest.MonkeyPatch) -> None:
-    classify = _load_benchmark(monkeypatch).classify_input
+    classify = load_benchmark("reliability_audit", monkeypatch).classify_input
     assert classify(2, "gan train: error: model.lr: must be a finite number, got inf\n") == "clean"
     assert classify(2, "usage: gan train ...\ngan train: error: x\n") == "other"
     assert classify(1, "Traceback (most recent call last):\nMemoryError\n") == "traceback"
@@ -91,7 +78,7 @@ def test_the_input_classifier(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_the_summary_and_the_exit_code_count_every_bad_row(monkeypatch: pytest.MonkeyPatch) -> None:
-    bench = _load_benchmark(monkeypatch)
+    bench = load_benchmark("reliability_audit", monkeypatch)
 
     def cell(outcome: str, ran: bool = False) -> dict[str, object]:
         return {"outcome": outcome, "payload_ran": ran}
@@ -125,7 +112,7 @@ def test_the_summary_and_the_exit_code_count_every_bad_row(monkeypatch: pytest.M
 def test_kill_plan_spreads_the_kills(monkeypatch: pytest.MonkeyPatch) -> None:
     import random
 
-    plan = _load_benchmark(monkeypatch).kill_plan(random.Random(0), 20, 600)
+    plan = load_benchmark("reliability_audit", monkeypatch).kill_plan(random.Random(0), 20, 600)
     kinds = [kill["kind"] for kill in plan]
     assert len(plan) == 20 and kinds.count("checkpoint-write") == 7 and kinds.count("startup") == 2
     steps = [kill["step"] for kill in plan if kill["kind"] == "training"]

@@ -3,33 +3,20 @@ the report. The numbers are meaningless at this length; the plumbing is what is 
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pytest
-
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+from benchmark_scripts import load_benchmark
 
 pytest.importorskip("gan_plugin_dcgan")
 pytest.importorskip("gan_plugin_metrics")
 
 
-def _load_benchmark(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.syspath_prepend(str(BENCHMARKS))  # the spawned runs import the module by name
-    spec = importlib.util.spec_from_file_location("stacked_mnist", BENCHMARKS / "stacked_mnist.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, "stacked_mnist", module)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_a_calibrated_run_writes_json_and_table_and_append_skips_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    bench = _load_benchmark(monkeypatch)
+    bench = load_benchmark("stacked_mnist", monkeypatch)
     monkeypatch.setattr(bench, "CALIBRATION_STEPS", 40)  # timed from step 20 to 40
     out = tmp_path / "sm"
     argv = ["--configs", "dcgan", "--seeds", "1", "--budget-min", "0.02", "--samples", "200", "--out", str(out)]
@@ -47,7 +34,7 @@ def test_a_calibrated_run_writes_json_and_table_and_append_skips_it(
 
 
 def test_the_summary_is_mean_and_std_over_seeds(monkeypatch: pytest.MonkeyPatch) -> None:
-    bench = _load_benchmark(monkeypatch)
+    bench = load_benchmark("stacked_mnist", monkeypatch)
     runs = [
         bench.RunResult("r3gan", seed, 10, modes, kl, 60.0, 60.0, 1.0)
         for seed, modes, kl in [(0, 998, 0.02), (1, 1000, 0.04)]

@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pytest
-
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+from benchmark_scripts import load_benchmark
 
 pytest.importorskip("gan_plugin_dcgan")
 
 
-def _load_benchmark(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.syspath_prepend(str(BENCHMARKS))
-    spec = importlib.util.spec_from_file_location("toolkit_cost", BENCHMARKS / "toolkit_cost.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, "toolkit_cost", module)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_two_options_over_two_rounds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    bench = _load_benchmark(monkeypatch)
+    bench = load_benchmark("toolkit_cost", monkeypatch)
     out = tmp_path / "cost"
     argv = ["--options", "r1", "ema", "--rounds", "2", "--steps", "40", "--out", str(out)]
     assert bench.main(argv) == 0
@@ -38,7 +25,7 @@ def test_two_options_over_two_rounds(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 
 def test_a_ratio_divides_by_its_own_rounds_base(monkeypatch: pytest.MonkeyPatch) -> None:
-    bench = _load_benchmark(monkeypatch)
+    bench = load_benchmark("toolkit_cost", monkeypatch)
     rows = bench.report({"base": [1.0, 2.0, 4.0], "r1": [3.0, 4.0, 8.0]})
     assert rows["r1"]["ratio"] == {"median": 2.0, "min": 2.0, "max": 3.0}
     assert rows["r1"]["seconds_per_step"]["median"] == 4.0

@@ -6,32 +6,18 @@ the numbers are meaningless at this length, the plumbing is what is tested.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pytest
-
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+from benchmark_scripts import load_benchmark
 
 pytest.importorskip("gan_plugin_vanilla")
 pytest.importorskip("gan_plugin_wgan")
 
 
-def _load_benchmark(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    # spawned workers import the module by name, so benchmarks/ must be on the path they inherit
-    monkeypatch.syspath_prepend(str(BENCHMARKS))
-    spec = importlib.util.spec_from_file_location("toy_modes", BENCHMARKS / "toy_modes.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, "toy_modes", module)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_sweep_writes_json_and_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    bench = _load_benchmark(monkeypatch)
+    bench = load_benchmark("toy_modes", monkeypatch)
     out = tmp_path / "toy"
     argv = ["--configs", "wgan-gp", "vanilla-ns", "--datasets", "ring8", "--seeds", "3"]
     assert bench.main([*argv, "--jobs", "2", "--steps", "2", "--out", str(out)]) == 0
@@ -51,7 +37,7 @@ def test_sweep_writes_json_and_table(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 
 def test_summary_is_mean_and_std_over_seeds(monkeypatch: pytest.MonkeyPatch) -> None:
-    bench = _load_benchmark(monkeypatch)
+    bench = load_benchmark("toy_modes", monkeypatch)
     runs = [
         bench.RunResult("wgan-gp", "grid25", seed, 10, modes, 25, hq, 1.0, 1.0)
         for seed, modes, hq in [(0, 25, 0.9), (1, 23, 0.8), (2, 24, 1.0)]
@@ -64,7 +50,7 @@ def test_summary_is_mean_and_std_over_seeds(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_append_keeps_earlier_runs_and_skips_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    bench = _load_benchmark(monkeypatch)
+    bench = load_benchmark("toy_modes", monkeypatch)
     out = tmp_path / "toy"
     earlier = bench.RunResult("wgan-gp", "ring8", 0, 2, 8, 8, 0.5, 1.0, 1.0)
     bench.write_report(out, [earlier], jobs=1, total_s=1.0)
@@ -88,7 +74,7 @@ def test_append_keeps_earlier_runs_and_skips_them(tmp_path: Path, monkeypatch: p
 
 
 def test_report_is_written_after_each_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    bench = _load_benchmark(monkeypatch)
+    bench = load_benchmark("toy_modes", monkeypatch)
     out = tmp_path / "toy"
     written: list[int] = []
     write = bench.write_report
