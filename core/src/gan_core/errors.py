@@ -25,6 +25,11 @@ class ConfigError(GanError, ValueError):
         self.message = message
         super().__init__(f"{field}: {message}")
 
+    def __reduce__(self) -> tuple[type[ConfigError], tuple[str, str]]:
+        # pickling (a process pool's worker handing the error back) rebuilds from __init__'s arguments,
+        # not from args, which hold the formatted message
+        return type(self), (self.field, self.message)
+
 
 class UnknownNameError(GanError, KeyError):
     """A variant, data set, loss, metric or command name that nobody registered."""
@@ -35,6 +40,9 @@ class UnknownNameError(GanError, KeyError):
         self.available = sorted(available)
         shown = ", ".join(self.available) if self.available else "none installed"
         super().__init__(f"unknown {kind} {name!r}; available: {shown}")
+
+    def __reduce__(self) -> tuple[type[UnknownNameError], tuple[str, str, list[str]]]:
+        return type(self), (self.kind, self.name, self.available)
 
     def __str__(self) -> str:  # KeyError would otherwise quote the whole message
         return str(self.args[0])
@@ -50,6 +58,9 @@ class AmbiguousNameError(GanError, KeyError):
         super().__init__(
             f"ambiguous {kind} {name!r}: registered by several plugins; write one of {', '.join(self.candidates)}"
         )
+
+    def __reduce__(self) -> tuple[type[AmbiguousNameError], tuple[str, str, list[str]]]:
+        return type(self), (self.kind, self.name, self.candidates)
 
     def __str__(self) -> str:
         return str(self.args[0])
@@ -95,6 +106,9 @@ class DivergenceError(GanError):
             f"training diverged at step {step}: {what} is not finite{kept}. "
             "Try a lower learning rate, a gradient penalty (train.r1) or another loss"
         )
+
+    def __reduce__(self) -> tuple[type[DivergenceError], tuple[int, str, str | None]]:
+        return type(self), (self.step, self.what, self.checkpoint)
 
 
 def describe_choices(values: Iterable[object]) -> str:
