@@ -140,3 +140,16 @@ def test_penalties_and_augmentation_of_the_core_step_are_refused_in_one_line(
     assert len(error) == 1
     assert error[0].startswith(f"gan train: error: train.{option}: dtn's step updates its discriminator without")
     assert not list((tmp_path / "run").glob("checkpoints/*"))
+
+
+def test_select_command_scores_every_checkpoint(tmp_path: Path, cli: None, capsys: pytest.CaptureFixture[str]) -> None:
+    run = small_run(tmp_path)
+    capsys.readouterr()
+    assert main(["dtn-select", str(run), "--steps", "5", "--accuracy"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].split() == ["step", "reverse-validation", "transfer-accuracy"]
+    assert len(lines) == 2 and lines[1].split()[0] == "2" and lines[1].endswith("<- chosen")  # one checkpoint
+    assert main(["dtn-select", str(tmp_path / "missing")]) == 2
+    assert "RUN_DIR: no such directory" in capsys.readouterr().err
+    assert main(["dtn-select", str(run), "--steps", "0"]) == 2
+    assert "--steps" in capsys.readouterr().err

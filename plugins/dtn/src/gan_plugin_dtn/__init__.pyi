@@ -63,6 +63,18 @@ from .pretrain import (
 from .pretrain import (
     pretrain as pretrain,
 )
+from .selection import (
+    CheckpointChoice as CheckpointChoice,
+)
+from .selection import (
+    ReverseSettings as ReverseSettings,
+)
+from .selection import (
+    reverse_validation_score as reverse_validation_score,
+)
+from .selection import (
+    select_checkpoint as select_checkpoint,
+)
 from .step import (
     DTNStep as DTNStep,
 )

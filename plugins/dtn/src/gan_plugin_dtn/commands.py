@@ -175,6 +175,44 @@ def _transfer_run(args: Namespace) -> int:
     return 0
 
 
+# --- gan dtn-select --------------------------------------------------------------------------------
+
+
+def _select_arguments(parser: ArgumentParser) -> None:
+    parser.add_argument("run_dir", metavar="RUN_DIR", type=Path, help="a directory written by 'gan train dtn'")
+    parser.add_argument(
+        "--steps", type=int, default=300, help="Adam steps of each of the two classifiers per checkpoint (default 300)"
+    )
+    parser.add_argument(
+        "--accuracy",
+        action="store_true",
+        help="also print each checkpoint's transfer accuracy (reads the target labels, through the run's "
+        "evaluation classifier): to see how well the choice was made",
+    )
+
+
+def _select_run(args: Namespace) -> int:
+    from gan_plugin_dtn.evaluation import evaluate_checkpoints
+    from gan_plugin_dtn.selection import ReverseSettings, select_checkpoint
+
+    registry: Registry = args.registry
+    try:
+        settings = ReverseSettings(steps=args.steps)
+    except ConfigError as error:
+        raise ConfigError(f"--{error.field}", error.message) from None
+    if not args.run_dir.is_dir():
+        raise RunDirectoryError(f"RUN_DIR: no such directory: {args.run_dir}")
+    choice = select_checkpoint(args.run_dir, registry, settings)
+    accuracies = evaluate_checkpoints(args.run_dir, registry) if args.accuracy else {}
+    print("step  reverse-validation" + ("  transfer-accuracy" if accuracies else ""))
+    for step, score in sorted(choice.scores.items()):
+        line = f"{step:>4}  {100 * score:17.2f}%"
+        if accuracies:
+            line += f"  {100 * accuracies[step]:16.2f}%"
+        print(line + ("  <- chosen" if step == choice.step else ""))
+    return 0
+
+
 COMMANDS = (
     CommandSpec(
         "dtn-pretrain",
@@ -186,4 +224,12 @@ COMMANDS = (
         "model.classifier_weights).",
     ),
     CommandSpec("transfer", COMMAND_HELP["transfer"], _transfer_arguments, _transfer_run),
+    CommandSpec(
+        "dtn-select",
+        COMMAND_HELP["dtn-select"],
+        _select_arguments,
+        _select_run,
+        description="Scores every checkpoint a DTN run kept by reverse validation, with source labels only, "
+        "and marks the one it chooses (docs/results.md measures how well it picks).",
+    ),
 )

@@ -18,6 +18,7 @@ def gan_register_variants(register: Callable[[Deferred], None]) -> None:
 COMMAND_HELP = {
     "dtn-pretrain": "train DTN's fixed f (source) or its evaluation classifier (target)",
     "transfer": "map your own images with a trained DTN run",
+    "dtn-select": "score a DTN run's checkpoints without target labels (reverse validation)",
 }
 
 
