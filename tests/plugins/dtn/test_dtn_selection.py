@@ -58,6 +58,8 @@ def test_it_is_blind_to_a_consistent_relabelling(digits: Labelled) -> None:
 def test_the_choice_is_the_best_score_and_the_later_step_on_a_tie() -> None:
     assert CheckpointChoice({100: 0.5, 200: 0.7, 300: 0.6}).step == 200
     assert CheckpointChoice({100: 0.7, 200: 0.5, 300: 0.7}).step == 300
+    with pytest.raises(ValueError, match="no checkpoint"):
+        CheckpointChoice({})
 
 
 def test_settings_are_checked() -> None:

@@ -23,6 +23,7 @@ How well it picks is measured in docs/results.md.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 import attrs
@@ -94,6 +95,10 @@ class CheckpointChoice:
 
     scores: dict[int, float]
 
+    def __attrs_post_init__(self) -> None:
+        if not self.scores:
+            raise ValueError("no checkpoint to choose from")
+
     @property
     def step(self) -> int:
         """The best-scoring checkpoint's step (the later one on a tie: it trained longer)."""
@@ -101,15 +106,21 @@ class CheckpointChoice:
 
 
 def select_checkpoint(
-    run_dir: Path | str, registry: Registry | None = None, settings: ReverseSettings | None = None
+    run_dir: Path | str,
+    registry: Registry | None = None,
+    settings: ReverseSettings | None = None,
+    steps: Collection[int] | None = None,
 ) -> CheckpointChoice:
-    """Score every checkpoint a DTN run kept by reverse validation and choose one, with source labels
-    only (``--set checkpoint_every=N --set keep_checkpoints=M`` keeps more to choose from)."""
+    """Score the checkpoints a DTN run kept (those at ``steps``, or all) by reverse validation and
+    choose one, with source labels only (``--set checkpoint_every=N --set keep_checkpoints=M`` keeps
+    more to choose from)."""
     registry = registry or create_registry()
     run = load_generator(Path(run_dir), registry)
     data = ReverseData.for_config(run.config.model, registry, run.config.train.data_root)
     scores: dict[int, float] = {}
     for checkpoint in RunDir(Path(run_dir)).checkpoints():
+        if steps is not None and checkpoint_step(checkpoint) not in steps:
+            continue
         load_model(run.generator, str(RunDir.weights_file(checkpoint, "generator")))
         scores[checkpoint_step(checkpoint)] = reverse_validation_score(run.generator, data, settings)
     return CheckpointChoice(scores)
