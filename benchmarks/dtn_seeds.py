@@ -33,6 +33,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
@@ -59,8 +60,8 @@ COMMON = [
 STEPS = 400  # the plugin's default
 
 
-def train_command(source: str, config: str, seed: int, run_dir: Path) -> list[str]:
-    settings = [f"source={source}", *COMMON, *CONFIGS[config]]
+def train_command(source: str, config: str, seed: int, run_dir: Path, extra: Sequence[str] = ()) -> list[str]:
+    settings = [f"source={source}", *COMMON, *extra, *CONFIGS[config]]
     command = [*gan_command(), "train", "dtn", "--seed", str(seed), "--out", str(run_dir)]
     for setting in settings:
         command += ["--set", setting]
@@ -77,7 +78,7 @@ def training_seconds(run_dir: Path) -> float:
     return max(line["elapsed_s"] for line in lines if "elapsed_s" in line)
 
 
-def train(source: str, config: str, seed: int, run_dir: Path) -> float:
+def train(source: str, config: str, seed: int, run_dir: Path, extra: Sequence[str] = ()) -> float:
     """Train one run (unless it finished before); the wall-clock seconds it took, 0 when reused."""
     if _finished(run_dir):
         return 0.0
@@ -173,6 +174,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--target", default="mnist-5k", help="the runs' target (the plugin's default)")
     parser.add_argument("--configs", nargs="+", default=list(CONFIGS), choices=list(CONFIGS))
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
+    parser.add_argument(
+        "--set",
+        dest="settings",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a setting added to every run (before the config's own), e.g. ema=0",
+    )
     parser.add_argument("--jobs", type=int, default=2, help="runs trained or scored at once (one thread each)")
     parser.add_argument("--runs", type=Path, required=True, help="folder of the run directories (reused)")
     parser.add_argument(
@@ -189,7 +198,9 @@ def main(argv: list[str] | None = None) -> int:
     args.runs.mkdir(parents=True, exist_ok=True)
     names = [(config, seed) for config in args.configs for seed in args.seeds]
     with ThreadPoolExecutor(args.jobs) as pool:  # each run is its own process; threads only wait
-        durations = pool.map(lambda job: train(args.source, *job, args.runs / f"{job[0]}-seed{job[1]}"), names)
+        durations = pool.map(
+            lambda job: train(args.source, *job, args.runs / f"{job[0]}-seed{job[1]}", args.settings), names
+        )
         seconds = dict(zip(names, durations, strict=True))
     report: dict[str, Any] = {
         "source": args.source,
@@ -197,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
         "seeds": args.seeds,
         "configs": args.configs,
         "command": "python benchmarks/dtn_seeds.py " + " ".join(sys.argv[1:] if argv is None else argv),
-        "train_command": " ".join(train_command(args.source, "full", 0, args.runs / "full-seed0")),
+        "train_command": " ".join(train_command(args.source, "full", 0, args.runs / "full-seed0", args.settings)),
         "machine": machine(),
         "runs": {},
     }

@@ -13,11 +13,11 @@ def test_each_config_trains_with_its_ablation_on_top_of_the_common_settings(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     bench = load_benchmark("dtn_seeds", monkeypatch)
-    command = bench.train_command("house-digits", "no-tid", 3, tmp_path / "no-tid-seed3")
+    command = bench.train_command("house-digits", "no-tid", 3, tmp_path / "no-tid-seed3", ["ema=0"])
     assert command[len(bench.gan_command()) : len(bench.gan_command()) + 4] == ["train", "dtn", "--seed", "3"]
     settings = [command[i + 1] for i, word in enumerate(command) if word == "--set"]
     assert settings[0] == "source=house-digits" and settings[-1] == "beta=0"
-    assert "checkpoint_every=50" in settings and "threads=1" in settings
+    assert "checkpoint_every=50" in settings and "threads=1" in settings and "ema=0" in settings
     run = tmp_path / "run"
     assert not bench._finished(run)
     (run / "checkpoints" / "step_00000400").mkdir(parents=True)

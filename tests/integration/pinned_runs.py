@@ -79,12 +79,18 @@ CASES: Mapping[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
         {"width": 8, "constraint": "clip", "latent_dim": 16},
     ),
     "lsgan-example-ring8": ("lsgan-example", {"dataset": "ring8"}, {"g_hidden": [16], "d_hidden": [16]}),
+    # ema = 0: the cases pin DTN's own training and sampling as recorded on 0.1; DTN's default average
+    # (train.ema = 0.99 since 2026-12-04, a measured change) is the core's, pinned by its own tests
     "dtn-rendered-to-mnist5k": (
         "dtn",
-        {"eval_every": 3, "d_steps": 2},
+        {"eval_every": 3, "d_steps": 2, "ema": 0.0},
         {"g_widths": [16, 8, 4], "d_widths": [4, 8, 16]},
     ),
-    "dtn-no-adversarial": ("dtn", {}, {"g_widths": [16, 8, 4], "d_widths": [4, 8, 16], "adversarial": False}),
+    "dtn-no-adversarial": (
+        "dtn",
+        {"ema": 0.0},
+        {"g_widths": [16, 8, 4], "d_widths": [4, 8, 16], "adversarial": False},
+    ),
 }
 
 

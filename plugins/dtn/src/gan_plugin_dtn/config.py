@@ -117,7 +117,10 @@ class DTNConfig:
     average_decay: float = attrs.field(
         default=0.0,
         validator=in_range(0.0, 1.0, high_open=True),
-        metadata={"help": "decay of a moving average of g's weights used in eval mode; 0: no average"},
+        metadata={
+            "help": "decay of DTN's own average of g's weights (copies g's batch-norm statistics; train.ema, "
+            "the default average, recomputes them); 0: no average"
+        },
     )
     #: held-out source images scored at each evaluation (the paper scores the whole SVHN test set)
     eval_images: int = attrs.field(
