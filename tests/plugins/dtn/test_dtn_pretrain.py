@@ -89,3 +89,8 @@ def test_house_digits_sit_where_the_calibration_says(registry: Registry, tmp_pat
     result, _ = pretrain("source", "house-digits", registry, tmp_path / "data", settings, out, reads="mnist-5k")
     assert result.heldout_accuracy >= 0.93, result.heldout_accuracy
     assert result.target_accuracy is not None and 0.55 <= result.target_accuracy <= 0.72, result.target_accuracy
+
+
+def test_only_f_reads_a_target_domain(registry: Registry, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"^reads: only f"):
+        pretrain("target", "mnist-5k", registry, tmp_path, PretrainSettings(steps=1), tmp_path / "c", reads="mnist-5k")

@@ -167,7 +167,7 @@ def pretrain(
     else:
         raise ConfigError("role", f"must be 'source' or 'target', got {role!r}")
     if reads is not None and role != "source":
-        raise ConfigError("--target", "only f (role 'source') reads a target domain")
+        raise ConfigError("reads", "only f (role 'source') reads a target domain")
     target_digits = target_split(reads, datasets, root).dtn if reads is not None else None
     result = train_classifier(train, test, settings, progress)
     extra: dict[str, str] = {}
