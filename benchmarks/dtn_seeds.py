@@ -86,7 +86,7 @@ def train(source: str, config: str, seed: int, run_dir: Path, extra: Sequence[st
     environment = {**os.environ, "OMP_NUM_THREADS": "1"}
     with (run_dir.parent / f"{run_dir.name}.log").open("w") as log:
         subprocess.run(
-            train_command(source, config, seed, run_dir), check=True, stdout=log, stderr=log, env=environment
+            train_command(source, config, seed, run_dir, extra), check=True, stdout=log, stderr=log, env=environment
         )
     return time.perf_counter() - started
 

@@ -24,6 +24,20 @@ def test_each_config_trains_with_its_ablation_on_top_of_the_common_settings(
     assert bench._finished(run)
 
 
+def test_a_run_is_trained_with_the_settings_given_on_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Regression: ``train`` built its command without ``--set`` settings, so ``--set ema=0`` reached
+    the report's recorded command but not the runs it trained."""
+    bench = load_benchmark("dtn_seeds", monkeypatch)
+    launched: list[list[str]] = []
+    monkeypatch.setattr(bench.subprocess, "run", lambda command, **_: launched.append(command))
+    bench.train("rendered-digits", "full", 1, tmp_path / "full-seed1", ["ema=0", "g_steps=2"])
+    (command,) = launched
+    assert command == bench.train_command("rendered-digits", "full", 1, tmp_path / "full-seed1", ["ema=0", "g_steps=2"])
+    assert "ema=0" in command and "g_steps=2" in command
+
+
 def test_tables_give_mean_and_spread_over_seeds(monkeypatch: pytest.MonkeyPatch) -> None:
     bench = load_benchmark("dtn_seeds", monkeypatch)
     run = {"final": 0.9, "best": 0.95, "chosen": 0.92, "chosen_step": 300, "spearman": 0.5}
