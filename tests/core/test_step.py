@@ -127,6 +127,58 @@ def test_update_discriminator_adds_the_penalty_to_the_objective() -> None:
         assert torch.allclose(p, q.detach() - 0.1 * q.grad, atol=1e-6)  # one SGD step on objective + penalty
 
 
+class _Doubled(nn.Module):
+    """Twice the discriminator's score: a ``penalised`` module whose penalty differs from the raw one."""
+
+    def __init__(self, discriminator: nn.Module) -> None:
+        super().__init__()
+        self.discriminator = discriminator
+
+    def forward(self, x: Tensor, y: Tensor | None = None) -> Tensor:
+        return 2 * self.discriminator(x)
+
+
+@pytest.mark.parametrize("penalised", [False, True], ids=["raw-score", "penalised-module"])
+def test_step_discriminator_adds_the_due_penalties_to_a_steps_own_objective(penalised: bool) -> None:
+    """A step with its own discriminator objective gets the same update as the standard one: its
+    objective plus the penalties (taken on ``penalised`` when given), one optimizer step, the
+    regularisers' after_step and the update count."""
+    generator, discriminator = models()
+    reference = copy.deepcopy(discriminator)
+    regularizer = _SquaredScorePenalty()
+    ctx = context(generator, discriminator, regularizers=(regularizer,))
+    real, _ = next(ctx.batches)
+    fake = generator(torch.randn(8, 3))
+    own_objective = discriminator(fake.detach()).mean() - discriminator(real).mean()
+
+    module = _Doubled(discriminator) if penalised else None
+    penalty = ctx.step_discriminator(own_objective, real, fake, penalised=module)
+
+    assert regularizer.after == 1 and ctx.d_updates == 1
+    scale = 2.0 if penalised else 1.0
+    expected_penalty = 0.5 * (scale * reference(real)).pow(2).mean()
+    (reference(fake.detach()).mean() - reference(real).mean() + expected_penalty).backward()
+    assert penalty is not None and not penalty.requires_grad
+    assert torch.allclose(penalty, expected_penalty.detach())
+    for p, q in zip(discriminator.parameters(), reference.parameters(), strict=True):
+        assert q.grad is not None
+        assert torch.allclose(p, q.detach() - 0.1 * q.grad, atol=1e-6)
+
+
+def test_step_discriminator_without_regularisers_is_a_plain_optimizer_step() -> None:
+    generator, discriminator = models()
+    reference = copy.deepcopy(discriminator)
+    ctx = context(generator, discriminator)
+    real, _ = next(ctx.batches)
+    objective = discriminator(real).square().mean()
+    assert ctx.step_discriminator(objective, real, generator(torch.randn(8, 3))) is None
+    reference(real).square().mean().backward()
+    for p, q in zip(discriminator.parameters(), reference.parameters(), strict=True):
+        assert q.grad is not None
+        assert torch.equal(p, q.detach() - 0.1 * q.grad)
+    assert ctx.d_updates == 1
+
+
 def test_update_generator_computes_no_discriminator_gradients() -> None:
     generator, discriminator = models()
     ctx = context(generator, discriminator)

@@ -319,7 +319,7 @@ def test_a_step_that_updates_its_discriminator_itself_refuses_r1_in_one_line(tmp
         return {"d_loss": d_loss.detach(), "g_loss": ctx.update_generator(fake, None)}
 
     variant = with_step(core_tiny.TINY, own_update)
-    with pytest.raises(ConfigError, match=r"^train\.r1: tiny's step updates its discriminator without"):
+    with pytest.raises(ConfigError, match=r"^train\.r1: tiny's step did not update its discriminator through"):
         _fit(tmp_path / "run", variant=variant, steps=2, r1=1.0)
 
 

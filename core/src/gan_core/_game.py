@@ -150,24 +150,55 @@ class StepContext:
         with self.autocast():
             real_scores, fake_scores = self.score(D, real, y), self.score(D, fake.detach(), y)
             d_loss = self.loss.discriminator_loss(real_scores, fake_scores)
-        penalty = self._penalty(real, fake.detach(), y)
+        penalty = self._optimise_discriminator(d_loss, real, fake.detach(), y, scores=(real_scores, fake_scores))
+        return d_loss.detach(), penalty
+
+    def step_discriminator(
+        self, d_loss: Tensor, real: Tensor, fake: Tensor, y: Tensor | None = None, *, penalised: nn.Module | None = None
+    ) -> Tensor | None:
+        """One optimizer step on ``d_loss``, a step's own discriminator objective, plus the penalties
+        due at this update (``train.r1`` on ``real``, ``train.r2`` on ``fake``); then each regulariser's
+        ``after_step``. Returns the detached sum of the penalties applied (``None`` when none was).
+
+        For a step whose game the :class:`Loss` protocol cannot express (DTN's ternary discriminator)
+        but which should honour the core's discriminator options: it scores its inputs through
+        :meth:`score` (DiffAugment) and hands its objective here. ``penalised`` is the module whose
+        output the penalties differentiate, one score per sample (default: the discriminator), for a
+        discriminator whose raw output is not one real-versus-fake score.
+        """
+        return self._optimise_discriminator(d_loss, real, fake.detach(), y, penalised=penalised)
+
+    def _optimise_discriminator(
+        self,
+        d_loss: Tensor,
+        real: Tensor,
+        fake: Tensor,
+        y: Tensor | None,
+        *,
+        scores: tuple[Tensor, Tensor] | None = None,
+        penalised: nn.Module | None = None,
+    ) -> Tensor | None:
+        penalty = self._penalty(real, fake, y, penalised)
         total = d_loss if penalty is None else d_loss + penalty
         self.d_optimizer.zero_grad(set_to_none=True)
         self.backward(total)
         if self.probes is not None:
-            self.probes.scores(real_scores, fake_scores)
+            if scores is not None:
+                self.probes.scores(*scores)
             self.probes.batches(real, fake)
             self.probes.gradients("d_grad", self._discriminator_params)
         self.d_optimizer.step()
         for regularizer in self.regularizers:
             regularizer.after_step(self.discriminator_module)
         self.d_updates += 1
-        return d_loss.detach(), (None if penalty is None else penalty.detach())
+        return None if penalty is None else penalty.detach()
 
-    def _penalty(self, real: Tensor, fake: Tensor, y: Tensor | None) -> Tensor | None:
+    def _penalty(self, real: Tensor, fake: Tensor, y: Tensor | None, penalised: nn.Module | None) -> Tensor | None:
         """The sum of the penalties due now; a lazy one (``every = k``) counts k times when it is due."""
         total: Tensor | None = None
-        scored = self.discriminator if self.augment is None else _Augmented(self.discriminator, self.augment)
+        scored = self.discriminator if penalised is None else penalised
+        if self.augment is not None:
+            scored = _Augmented(scored, self.augment)
         for regularizer in self.regularizers:
             if self.d_updates % regularizer.every:
                 continue

@@ -125,20 +125,20 @@ def test_pretrain_reports_what_f_makes_of_the_target_the_source_only_baseline(
 
 
 @pytest.mark.parametrize("option", ["r1", "r2", "diffaugment"])
-def test_penalties_and_augmentation_of_the_core_step_are_refused_in_one_line(
+def test_penalties_and_augmentation_are_refused_in_one_line_without_l_d(
     tmp_path: Path, cli: None, capsys: pytest.CaptureFixture[str], option: str
 ) -> None:
-    """DTN's ternary game updates its discriminator itself, so the core's R1, R2 and DiffAugment cannot
-    act on it: the run stops at its first step with one line, and writes no checkpoint."""
+    """Without L_D the discriminator is never updated, so the core's R1, R2 and DiffAugment have
+    nothing to act on: the run stops at its first step with one line, and writes no checkpoint."""
     value = "color" if option == "diffaugment" else "1"
     argv = ["train", "dtn", "--steps", "2", "--out", str(tmp_path / "run"), "--set", f"{option}={value}"]
     argv += ["--set", f"f_weights={F_WEIGHTS}", "--set", f"classifier_weights={CLASSIFIER_WEIGHTS}"]
     argv += ["--set", "g_widths=[16, 8, 4]", "--set", "d_widths=[4, 8, 16]", "--set", "batch_size=8"]
-    argv += ["--set", f"data_root={tmp_path / 'data'}", "--set", "progress=false"]
+    argv += ["--set", f"data_root={tmp_path / 'data'}", "--set", "progress=false", "--set", "adversarial=false"]
     assert main(argv) == 2
     error = capsys.readouterr().err.strip().splitlines()
     assert len(error) == 1
-    assert error[0].startswith(f"gan train: error: train.{option}: dtn's step updates its discriminator without")
+    assert error[0].startswith(f"gan train: error: train.{option}: dtn's step did not update its discriminator through")
     assert not list((tmp_path / "run").glob("checkpoints/*"))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 
@@ -10,6 +12,7 @@ from gan_plugin_dtn.networks import (
     DigitClassifier,
     DigitFeatures,
     FeatureDecoder,
+    RealTargetScore,
     TernaryDiscriminator,
     TransferGenerator,
     match_channels,
@@ -84,6 +87,25 @@ def test_discriminator_is_ternary() -> None:
     D = TernaryDiscriminator(1, (8, 16, 32))
     assert D(torch.randn(6, 1, 32, 32)).shape == (6, 3)
     assert TernaryDiscriminator(3, (8, 16, 32))(torch.randn(2, 3, 32, 32)).shape == (2, 3)
+
+
+class _FixedLogits(torch.nn.Module):
+    def __init__(self, logits: torch.Tensor) -> None:
+        super().__init__()
+        self.logits = logits
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        return self.logits
+
+
+def test_the_real_target_score_is_the_log_odds_of_real_against_both_transfers() -> None:
+    """(l1, l2, l3) = (0, ln 3, ln 2): p3 / (p1 + p2) = 2 / (1 + 3), log-odds ln(1/2); adding one
+    constant to all three logits changes nothing."""
+    logits = torch.tensor([[0.0, math.log(3.0), math.log(2.0)], [1.0, 1.0, 1.0]])
+    score = RealTargetScore(_FixedLogits(logits))(torch.zeros(2, 1, 32, 32))
+    assert torch.allclose(score, torch.tensor([math.log(0.5), -math.log(2.0)]))
+    shifted = RealTargetScore(_FixedLogits(logits + 7.0))(torch.zeros(2, 1, 32, 32))
+    assert torch.allclose(shifted, score)
 
 
 def averaged(decay: float = 0.9) -> TransferGenerator:

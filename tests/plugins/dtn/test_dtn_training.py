@@ -107,6 +107,42 @@ def test_without_l_d_the_discriminator_never_moves(tmp_path: Path) -> None:
         assert torch.equal(value, built.initial["discriminator"][name]), name
 
 
+def adam_steps(optimizer: torch.optim.Optimizer) -> int:
+    """How many updates Adam has made (its per-parameter step count)."""
+    return int(next(iter(optimizer.state.values()))["step"])
+
+
+def test_g_steps_updates_g_that_many_times_per_discriminator_update(tmp_path: Path) -> None:
+    built, lines = train(tmp_path, steps=2, g_steps=3)
+    assert adam_steps(built.models.g_optimizer) == 6 and adam_steps(built.models.d_optimizer) == 2
+    assert {"d_loss", "loss_gang", "loss_const", "loss_tid"} <= set(lines[-1])
+
+
+def test_r1_penalises_the_discriminator_on_real_targets(tmp_path: Path) -> None:
+    """train.r1 now acts on DTN's own step: the penalty is applied and logged."""
+    _, lines = train(tmp_path, steps=2, **{"train.r1": 1.0})
+    assert all(line["penalty"] > 0 for line in lines if "penalty" in line) and "penalty" in lines[-1]
+
+
+@pytest.mark.parametrize("augmented", [False, True])
+def test_diffaugment_reaches_every_discriminator_input(tmp_path: Path, augmented: bool) -> None:
+    """With cutout, every image the discriminator scores, real or transferred, in its update and in
+    g's, carries a square of exact zeros (tiny_target's pixels are -1 or 1, transfers are a tanh)."""
+    seen: list[torch.Tensor] = []
+
+    def build(config: DTNConfig, data: DataInfo) -> Game:
+        models = DTN.build(config, data)
+        models.discriminator.register_forward_pre_hook(lambda _, args: seen.append(args[0].detach().clone()))
+        return models
+
+    policy = "cutout" if augmented else ""
+    config = tiny_run_config(DTN, **{**SMALL, "train.eval_every": 0, "train.steps": 2, "train.diffaugment": policy})
+    GanTrainer(attrs.evolve(DTN, build=build), config, tmp_path / "run", data=two_domains()).fit()
+    assert len(seen) == 4  # two steps, each one D update and one g update
+    zeros = torch.cat([(images == 0).flatten(1).sum(dim=1) for images in seen])
+    assert bool((zeros >= 64).all()) is augmented
+
+
 def test_a_config_that_trains_nothing_is_refused() -> None:
     with pytest.raises(ConfigError, match="adversarial"):
         DTNConfig(adversarial=False, alpha=0.0, beta=0.0)

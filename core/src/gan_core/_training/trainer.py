@@ -550,15 +550,16 @@ class _Session:
         raise error
 
     def _check_step_honours_options(self, d_updates_before: int) -> None:
-        """R1, R2 and DiffAugment act in ``ctx.update_discriminator``: a step that never calls it (it
-        updates its discriminator its own way) would silently train without them."""
+        """R1, R2 and DiffAugment act in ``ctx.update_discriminator`` and ``ctx.step_discriminator``: a
+        step that calls neither (it updates its discriminator its own way, or not at all) would
+        silently train without them."""
         self.unchecked = False
         if self.ctx.d_updates == d_updates_before:
             option = discriminator_options(self.train)[0]
             raise ConfigError(
                 option,
-                f"{self.trainer.variant.name}'s step updates its discriminator without "
-                "gan_core's StepContext.update_discriminator, so this option cannot apply; leave it unset",
+                f"{self.trainer.variant.name}'s step did not update its discriminator through gan_core's "
+                "StepContext.update_discriminator or step_discriminator, so this option cannot apply; leave it unset",
             )
 
     def _logs_at(self, done: int) -> bool:

@@ -80,6 +80,13 @@ class DTNConfig:
     adversarial: bool = attrs.field(  # L_D and L_GANG; false: the "without L_D" ablation (D is never trained)
         default=True, metadata={"help": 'train with L_D and L_GANG; false: the paper\'s "without L_D" ablation'}
     )
+    #: g updates per D update, each on fresh batches: the public TensorFlow implementation
+    #: (yunjey/domain-transfer-network) makes ten g updates to three D updates per step
+    g_steps: int = attrs.field(
+        default=1,
+        validator=positive,
+        metadata={"help": "updates of g after each step's discriminator update(s), each on fresh batches"},
+    )
     # network widths: the paper gives none for the digits; these are sized for a CPU (docs/results.md)
     g_widths: tuple[int, ...] = attrs.field(
         default=(256, 128, 64),

@@ -210,3 +210,18 @@ class TernaryDiscriminator(nn.Module):
 
     def forward(self, x: Tensor, y: Tensor | None = None) -> Tensor:
         return rearrange(self.net(x), "b k 1 1 -> b k")
+
+
+class RealTargetScore(nn.Module):
+    """One score per image from the ternary ``D``: the log-odds of "real target" against both kinds of
+    transfer, ``l_3 - log(e^l_1 + e^l_2)``. What R1 and R2 differentiate: the sum of the three raw
+    logits is not a score (the softmax ignores a shift of all three), this is ``D``'s real-vs-fake
+    decision."""
+
+    def __init__(self, discriminator: nn.Module) -> None:
+        super().__init__()
+        self.discriminator = discriminator
+
+    def forward(self, x: Tensor, y: Tensor | None = None) -> Tensor:
+        logits = self.discriminator(x, y)
+        return logits[:, REAL_TARGET] - torch.logsumexp(logits[:, [FROM_SOURCE, FROM_TARGET]], dim=1)

@@ -1,4 +1,4 @@
-"""One DTN training step: k updates of the ternary discriminator, then one update of ``g``.
+"""One DTN training step: k updates of the ternary discriminator, then ``g_steps`` updates of ``g``.
 
 The main stream holds target images (T), the extra stream ``"source"`` holds source images (S); neither
 carries labels. ``f`` is applied without gradients to the real images (it is fixed), once per batch,
@@ -26,7 +26,7 @@ from gan_plugin_dtn.losses import (
     identity_loss,
     total_variation,
 )
-from gan_plugin_dtn.networks import TransferGenerator
+from gan_plugin_dtn.networks import RealTargetScore, TransferGenerator
 
 
 def _transfers(ctx: StepContext, bare: TransferGenerator, keep_graph: bool) -> tuple[Tensor, ...]:
@@ -46,13 +46,21 @@ class DTNStep:
     ``L_GANG + alpha L_CONST + beta L_TID + gamma L_TV`` for ``g``.
 
     ``adversarial = False`` drops ``L_D`` and ``L_GANG`` (the paper's "without L_D" ablation), a zero
-    weight drops its term. The weights belong to the step, which is the only code that reads them.
+    weight drops its term. ``g_steps`` updates of ``g`` follow the discriminator's, each on fresh
+    batches (the public TensorFlow implementation updates ``g`` several times per ``D`` update). The
+    weights belong to the step, which is the only code that reads them.
+
+    ``D``'s update goes through :meth:`gan_core.StepContext.step_discriminator` and every ``D`` score
+    through :meth:`~gan_core.StepContext.score`, so the core's ``train.r1``, ``train.r2`` and
+    ``train.diffaugment`` apply: R1 to the real target images, R2 to the transfers, both on
+    :class:`~gan_plugin_dtn.networks.RealTargetScore` (the ternary ``D``'s "real target" log-odds).
     """
 
     alpha: float = 15.0
     beta: float = 15.0
     gamma: float = 0.0
     adversarial: bool = True
+    g_steps: int = 1
 
     def __call__(self, ctx: StepContext) -> Mapping[str, Tensor]:
         return _dtn_step(ctx, self)
@@ -67,22 +75,39 @@ def _dtn_step(ctx: StepContext, weights: DTNStep) -> Mapping[str, Tensor]:
     scalars: dict[str, Tensor] = {}
     rounds = ctx.d_steps if weights.adversarial else 1
     for k in range(rounds):
-        target, source_features, fake_source, fake_target = _transfers(ctx, bare, keep_graph=k == rounds - 1)
+        batch = _transfers(ctx, bare, keep_graph=k == rounds - 1)
         if not weights.adversarial:
             break
+        target, _, fake_source, fake_target = batch
+        fakes = torch.cat([fake_source.detach(), fake_target.detach()])
         with ctx.autocast():
-            logits = ctx.discriminator(torch.cat([fake_source.detach(), fake_target.detach(), target]))
+            logits = ctx.score(ctx.discriminator, torch.cat([fakes, target]), None)
             d_loss = discriminator_loss(*logits.split([len(fake_source), len(fake_target), len(target)]))
-        ctx.d_optimizer.zero_grad(set_to_none=True)
-        ctx.backward(d_loss)
-        ctx.d_optimizer.step()
+        penalty = ctx.step_discriminator(d_loss, target, fakes, penalised=RealTargetScore(ctx.discriminator))
         scalars["d_loss"] = d_loss.detach()
+        if penalty is not None:
+            scalars["penalty"] = penalty
+    for j in range(weights.g_steps):
+        if j:
+            batch = _transfers(ctx, bare, keep_graph=True)
+        scalars.update(_update_g(ctx, bare, weights, *batch))
+    return scalars
 
+
+def _update_g(
+    ctx: StepContext,
+    bare: TransferGenerator,
+    weights: DTNStep,
+    target: Tensor,
+    source_features: Tensor,
+    fake_source: Tensor,
+    fake_target: Tensor,
+) -> dict[str, Tensor]:
     terms: dict[str, tuple[float, Tensor]] = {}  # name -> (weight, unweighted loss)
     with ctx.frozen_discriminator(), ctx.autocast():
         if weights.adversarial:
             # the same three-part batch as D's update, so that D's batch norm normalises alike
-            logits = ctx.discriminator_module(torch.cat([fake_source, fake_target, target]))
+            logits = ctx.score(ctx.discriminator_module, torch.cat([fake_source, fake_target, target]), None)
             fake_logits = logits[: len(fake_source) + len(fake_target)]
             terms["gang"] = 1.0, generator_adversarial_loss(*fake_logits.split([len(fake_source), len(fake_target)]))
         if weights.alpha:
@@ -96,6 +121,6 @@ def _dtn_step(ctx: StepContext, weights: DTNStep) -> Mapping[str, Tensor]:
     ctx.backward(g_loss)
     ctx.g_optimizer.step()
     bare.update_average()
-    scalars["g_loss"] = g_loss.detach()
+    scalars = {"g_loss": g_loss.detach()}
     scalars.update({f"loss_{name}": value.detach() for name, (_, value) in terms.items()})
     return scalars

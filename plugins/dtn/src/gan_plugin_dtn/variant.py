@@ -60,7 +60,13 @@ def build(config: DTNConfig, data: DataInfo) -> Game:
         d_optimizer=torch.optim.Adam(discriminator.parameters(), lr=config.d_lr or config.lr, betas=betas),
         inputs=SourceSamples(SOURCE),
         loss=DTNLoss(),
-        step=DTNStep(alpha=config.alpha, beta=config.beta, gamma=config.gamma, adversarial=config.adversarial),
+        step=DTNStep(
+            alpha=config.alpha,
+            beta=config.beta,
+            gamma=config.gamma,
+            adversarial=config.adversarial,
+            g_steps=config.g_steps,
+        ),
     )
 
 
