@@ -185,8 +185,10 @@ def _value_noise(generator: torch.Generator, n: int) -> Tensor:
     return (total - low) / (high - low).clamp_min(1e-6)
 
 
+@lru_cache(maxsize=1)
 def _canvas_points() -> Tensor:
-    """``(_CANVAS, _CANVAS, 2)`` pixel centres in normalised coordinates, ``(x, y)``."""
+    """``(_CANVAS, _CANVAS, 2)`` pixel centres in normalised coordinates, ``(x, y)``: built once and
+    shared by every caller, which only reads it."""
     axis = (torch.arange(_CANVAS) + 0.5) / _CANVAS * 2 - 1
     y, x = torch.meshgrid(axis, axis, indexing="ij")
     return torch.stack([x, y], dim=-1)
