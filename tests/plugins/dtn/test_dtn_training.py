@@ -118,6 +118,15 @@ def test_g_steps_updates_g_that_many_times_per_discriminator_update(tmp_path: Pa
     assert {"d_loss", "loss_gang", "loss_const", "loss_tid"} <= set(lines[-1])
 
 
+def test_warmup_keeps_l_gang_out_of_g_s_first_steps_while_d_trains(tmp_path: Path) -> None:
+    built, lines = train(tmp_path, steps=3, warmup=2, **{"train.log_every": 1})
+    assert ["loss_gang" in line for line in lines if "g_loss" in line] == [False, False, True]
+    assert all("d_loss" in line for line in lines if "g_loss" in line)
+    assert adam_steps(built.models.d_optimizer) == 3
+    first = lines[0]
+    assert first["g_loss"] == pytest.approx(15 * first["loss_const"] + 15 * first["loss_tid"], rel=1e-4)
+
+
 def test_r1_penalises_the_discriminator_on_real_targets(tmp_path: Path) -> None:
     """train.r1 now acts on DTN's own step: the penalty is applied and logged."""
     _, lines = train(tmp_path, steps=2, **{"train.r1": 1.0})

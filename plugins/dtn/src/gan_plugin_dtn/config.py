@@ -87,6 +87,13 @@ class DTNConfig:
         validator=positive,
         metadata={"help": "updates of g after each step's discriminator update(s), each on fresh batches"},
     )
+    #: steps at the start in which g learns from L_CONST and L_TID (and L_TV) without L_GANG, while D
+    #: trains on its transfers: not in the paper, a remedy tried for the seed spread (docs/results.md)
+    warmup: int = attrs.field(
+        default=0,
+        validator=non_negative,
+        metadata={"help": "first steps in which g trains without L_GANG (D trains as usual); 0: none"},
+    )
     # network widths: the paper gives none for the digits; these are sized for a CPU (docs/results.md)
     g_widths: tuple[int, ...] = attrs.field(
         default=(256, 128, 64),

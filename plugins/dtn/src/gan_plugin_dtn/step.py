@@ -48,7 +48,9 @@ class DTNStep:
     ``adversarial = False`` drops ``L_D`` and ``L_GANG`` (the paper's "without L_D" ablation), a zero
     weight drops its term. ``g_steps`` updates of ``g`` follow the discriminator's, each on fresh
     batches (the public TensorFlow implementation updates ``g`` several times per ``D`` update). The
-    weights belong to the step, which is the only code that reads them.
+    weights belong to the step, which is the only code that reads them. For the first ``warmup`` steps
+    ``g`` learns from ``L_CONST``, ``L_TID`` and ``L_TV`` alone (``D`` already trains on its
+    transfers): the decoder first learns to draw what ``f`` reads, and only then to fool ``D``.
 
     ``D``'s update goes through :meth:`gan_core.StepContext.step_discriminator` and every ``D`` score
     through :meth:`~gan_core.StepContext.score`, so the core's ``train.r1``, ``train.r2`` and
@@ -61,6 +63,7 @@ class DTNStep:
     gamma: float = 0.0
     adversarial: bool = True
     g_steps: int = 1
+    warmup: int = 0
 
     def __call__(self, ctx: StepContext) -> Mapping[str, Tensor]:
         return _dtn_step(ctx, self)
@@ -87,10 +90,11 @@ def _dtn_step(ctx: StepContext, weights: DTNStep) -> Mapping[str, Tensor]:
         scalars["d_loss"] = d_loss.detach()
         if penalty is not None:
             scalars["penalty"] = penalty
+    fooling = weights.adversarial and ctx.step >= weights.warmup
     for j in range(weights.g_steps):
         if j:
             batch = _transfers(ctx, bare, keep_graph=True)
-        scalars.update(_update_g(ctx, bare, weights, *batch))
+        scalars.update(_update_g(ctx, bare, weights, fooling, *batch))
     return scalars
 
 
@@ -98,6 +102,7 @@ def _update_g(
     ctx: StepContext,
     bare: TransferGenerator,
     weights: DTNStep,
+    fooling: bool,
     target: Tensor,
     source_features: Tensor,
     fake_source: Tensor,
@@ -105,7 +110,7 @@ def _update_g(
 ) -> dict[str, Tensor]:
     terms: dict[str, tuple[float, Tensor]] = {}  # name -> (weight, unweighted loss)
     with ctx.frozen_discriminator(), ctx.autocast():
-        if weights.adversarial:
+        if fooling:
             # the same three-part batch as D's update, so that D's batch norm normalises alike
             logits = ctx.score(ctx.discriminator_module, torch.cat([fake_source, fake_target, target]), None)
             fake_logits = logits[: len(fake_source) + len(fake_target)]

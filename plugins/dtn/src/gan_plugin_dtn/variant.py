@@ -66,6 +66,7 @@ def build(config: DTNConfig, data: DataInfo) -> Game:
             gamma=config.gamma,
             adversarial=config.adversarial,
             g_steps=config.g_steps,
+            warmup=config.warmup,
         ),
     )
 
