@@ -27,9 +27,9 @@ def cli(registry: Registry, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     rendered.cached_render.cache_clear()
 
 
-def small_run(tmp_path: Path) -> Path:
-    run = tmp_path / "run"
-    settings = {
+def small_train_argv(tmp_path: Path, run: Path, **extra: object) -> list[str]:
+    """``gan train dtn`` for two steps of tiny networks, with ``extra`` settings last."""
+    settings: dict[str, object] = {
         "f_weights": str(F_WEIGHTS),
         "classifier_weights": str(CLASSIFIER_WEIGHTS),
         "g_widths": "[16, 8, 4]",
@@ -39,11 +39,17 @@ def small_run(tmp_path: Path) -> Path:
         "eval_every": 2,
         "grid_size": 8,
         "progress": "false",
+        **extra,
     }
     argv = ["train", "dtn", "--steps", "2", "--out", str(run)]
     for key, value in settings.items():
         argv += ["--set", f"{key}={value}"]
-    assert main(argv) == 0
+    return argv
+
+
+def small_run(tmp_path: Path) -> Path:
+    run = tmp_path / "run"
+    assert main(small_train_argv(tmp_path, run)) == 0
     return run
 
 
@@ -131,10 +137,7 @@ def test_penalties_and_augmentation_are_refused_in_one_line_without_l_d(
     """Without L_D the discriminator is never updated, so the core's R1, R2 and DiffAugment have
     nothing to act on: the run stops at its first step with one line, and writes no checkpoint."""
     value = "color" if option == "diffaugment" else "1"
-    argv = ["train", "dtn", "--steps", "2", "--out", str(tmp_path / "run"), "--set", f"{option}={value}"]
-    argv += ["--set", f"f_weights={F_WEIGHTS}", "--set", f"classifier_weights={CLASSIFIER_WEIGHTS}"]
-    argv += ["--set", "g_widths=[16, 8, 4]", "--set", "d_widths=[4, 8, 16]", "--set", "batch_size=8"]
-    argv += ["--set", f"data_root={tmp_path / 'data'}", "--set", "progress=false", "--set", "adversarial=false"]
+    argv = small_train_argv(tmp_path, tmp_path / "run", adversarial="false", **{option: value})
     assert main(argv) == 2
     error = capsys.readouterr().err.strip().splitlines()
     assert len(error) == 1
