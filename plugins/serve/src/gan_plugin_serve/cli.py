@@ -9,30 +9,31 @@ from __future__ import annotations
 import socket
 import sys
 from argparse import ArgumentParser, ArgumentTypeError, Namespace
+from collections.abc import Callable
 from pathlib import Path
 
 from gan_core import CommandSpec, ConfigError
 from gan_plugin_serve.plugin import SERVE_HELP
 
 
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise ArgumentTypeError(f"must be an integer in [1, 65535], got {text!r}") from None
-    if not 1 <= value <= 65535:
-        raise ArgumentTypeError(f"must be in [1, 65535], got {value}")
-    return value
+def _integer_in(low: int, high: int | None, allowed: str) -> Callable[[str], int]:
+    """An argparse ``type`` for a whole number in ``[low, high]`` (``high`` None: no upper bound),
+    whose error says what is ``allowed``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise ArgumentTypeError(f"must be {allowed}, got {text!r}") from None
+        if value < low or (high is not None and value > high):
+            raise ArgumentTypeError(f"must be {allowed}, got {value}")
+        return value
+
+    return parse
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
-    if value <= 0:
-        raise ArgumentTypeError(f"must be a positive integer, got {value}")
-    return value
+_port = _integer_in(1, 65535, "an integer in [1, 65535]")
+_positive = _integer_in(1, None, "a positive integer")
 
 
 def _check_free(host: str, port: int) -> None:
