@@ -165,6 +165,27 @@ def test_step_discriminator_adds_the_due_penalties_to_a_steps_own_objective(pena
         assert torch.allclose(p, q.detach() - 0.1 * q.grad, atol=1e-6)
 
 
+class _SquaredFakeScorePenalty(_SquaredScorePenalty):
+    """0.5 * mean(D(fake)^2): an R2-shaped penalty."""
+
+    def penalty(self, discriminator: nn.Module, real: Tensor, fake: Tensor, y: Tensor | None) -> Tensor | None:
+        return 0.5 * discriminator(fake).pow(2).mean()
+
+
+def test_step_discriminator_penalises_the_fakes_through_the_augmentation() -> None:
+    """The fakes reach an R2-shaped penalty, and the ``penalised`` module sees them augmented
+    (the gradient is taken with respect to the image before augmentation, as in the standard update)."""
+    generator, discriminator = models()
+    reference = copy.deepcopy(discriminator)
+    ctx = context(generator, discriminator, regularizers=(_SquaredFakeScorePenalty(),))
+    ctx.augment = torch.neg  # a known, differentiable augmentation
+    real, _ = next(ctx.batches)
+    fake = generator(torch.randn(8, 3)).detach()
+    penalty = ctx.step_discriminator(discriminator(real).mean(), real, fake, penalised=_Doubled(discriminator))
+    expected = 0.5 * (2 * reference(-fake)).pow(2).mean()
+    assert penalty is not None and torch.allclose(penalty, expected.detach())
+
+
 def test_step_discriminator_without_regularisers_is_a_plain_optimizer_step() -> None:
     generator, discriminator = models()
     reference = copy.deepcopy(discriminator)

@@ -25,7 +25,7 @@ from gan_core._stream import Batch, BatchStream
 
 
 class StepFn(Protocol):
-    """One training step (one generator update and whatever discriminator updates precede it).
+    """One training step (a generator update, or a few, and whatever discriminator updates precede it).
 
     Returns detached scalar tensors to log; the trainer averages them between log lines without
     forcing a device synchronisation every step.
@@ -157,8 +157,11 @@ class StepContext:
         self, d_loss: Tensor, real: Tensor, fake: Tensor, y: Tensor | None = None, *, penalised: nn.Module | None = None
     ) -> Tensor | None:
         """One optimizer step on ``d_loss``, a step's own discriminator objective, plus the penalties
-        due at this update (``train.r1`` on ``real``, ``train.r2`` on ``fake``); then each regulariser's
-        ``after_step``. Returns the detached sum of the penalties applied (``None`` when none was).
+        of every regulariser of the game due at this update (``train.r1`` on ``real``, ``train.r2`` on
+        ``fake``; WGAN-GP's pairs ``real`` with ``fake`` row by row, so it needs equal batches); then
+        each regulariser's ``after_step``. Returns the detached sum of the penalties applied (``None``
+        when none was). Call it outside autocast: the penalties then run in full precision. On a
+        probed step it records the batches and D's gradient norm, not the scores.
 
         For a step whose game the :class:`Loss` protocol cannot express (DTN's ternary discriminator)
         but which should honour the core's discriminator options: it scores its inputs through

@@ -13,7 +13,8 @@ keeps a few modes far apart (a grid's four corners spread as far as the grid); t
 
 Nothing here draws a random number or changes a value that training uses: a probed run's weights are
 bit-identical to an unprobed one's. The standard pieces of :class:`~gan_core.StepContext`
-(``update_discriminator``, ``update_generator``) record into a :class:`Probes` when the trainer hands
+(``update_discriminator``, ``update_generator``; ``step_discriminator`` records the batches and the
+gradient norm, not the scores, which it does not see) record into a :class:`Probes` when the trainer hands
 one over, which it does on the step before each log line only; a custom step that builds on those
 pieces is probed too, one that does not simply logs fewer probes.
 """

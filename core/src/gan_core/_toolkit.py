@@ -76,7 +76,8 @@ def _already_normalised(layer: Any) -> bool:
 
 
 def discriminator_options(train: TrainConfig) -> list[str]:
-    """The ``[train]`` options that act in :meth:`gan_core.StepContext.update_discriminator` (a step that
+    """The ``[train]`` options that act in :meth:`gan_core.StepContext.update_discriminator` or
+    :meth:`~gan_core.StepContext.step_discriminator` (a step that
     updates its discriminator without it cannot honour them)."""
     named = {"train.r1": train.r1, "train.r2": train.r2, "train.diffaugment": train.diffaugment}
     return [name for name, value in named.items() if value]

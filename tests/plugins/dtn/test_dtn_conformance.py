@@ -22,6 +22,8 @@ BAD_VALUES: Mapping[str, list[Any]] = {
     "beta1": [1.0, -0.1],
     "beta2": [1.5],
     "eval_images": [0],
+    "g_steps": [0, -1],
+    "warmup": [-1],
 }
 
 

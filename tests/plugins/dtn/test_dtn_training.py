@@ -17,6 +17,7 @@ from gan_core.data import InMemoryDataset, rendered
 from gan_core.testing import tiny_run_config
 from gan_plugin_dtn import DTN, DTNConfig
 from gan_plugin_dtn.data import SOURCE
+from gan_plugin_dtn.networks import RealTargetScore
 
 
 def two_domains() -> LoadedData:
@@ -128,9 +129,41 @@ def test_warmup_keeps_l_gang_out_of_g_s_first_steps_while_d_trains(tmp_path: Pat
 
 
 def test_r1_penalises_the_discriminator_on_real_targets(tmp_path: Path) -> None:
-    """train.r1 now acts on DTN's own step: the penalty is applied and logged."""
+    """train.r1 acts on DTN's own step: the penalty is applied and logged."""
     _, lines = train(tmp_path, steps=2, **{"train.r1": 1.0})
     assert all(line["penalty"] > 0 for line in lines if "penalty" in line) and "penalty" in lines[-1]
+
+
+@attrs.define
+class _Spy:
+    """A regulariser that records what the step hands it, and adds nothing."""
+
+    seen: list[tuple[torch.nn.Module, torch.Tensor, torch.Tensor]] = attrs.field(factory=list)
+    every: int = 1
+    name: str = "spy"
+
+    def penalty(
+        self, discriminator: torch.nn.Module, real: torch.Tensor, fake: torch.Tensor, y: torch.Tensor | None
+    ) -> None:
+        self.seen.append((discriminator, real, fake))
+
+    def after_step(self, discriminator: torch.nn.Module) -> None:
+        return None
+
+
+def test_penalties_see_d_s_real_target_score_the_targets_and_the_transfers(tmp_path: Path) -> None:
+    spy = _Spy()
+
+    def build(config: DTNConfig, data: DataInfo) -> Game:
+        return attrs.evolve(DTN.build(config, data), regularizers=(spy,))
+
+    config = tiny_run_config(DTN, **{**SMALL, "train.eval_every": 0, "train.steps": 2, "train.batch_size": 8})
+    GanTrainer(attrs.evolve(DTN, build=build), config, tmp_path / "run", data=two_domains()).fit()
+    assert len(spy.seen) == 2
+    for module, real, fake in spy.seen:
+        assert isinstance(module, RealTargetScore)
+        assert real.shape == (8, 1, 32, 32) and bool(((real == 1) | (real == -1)).all())  # tiny_target's pixels
+        assert fake.shape == (16, 1, 32, 32) and not fake.requires_grad  # both kinds of transfer, detached
 
 
 @pytest.mark.parametrize("augmented", [False, True])
@@ -150,6 +183,11 @@ def test_diffaugment_reaches_every_discriminator_input(tmp_path: Path, augmented
     assert len(seen) == 4  # two steps, each one D update and one g update
     zeros = torch.cat([(images == 0).flatten(1).sum(dim=1) for images in seen])
     assert bool((zeros >= 64).all()) is augmented
+
+
+def test_a_warmup_with_nothing_for_g_to_learn_is_refused() -> None:
+    with pytest.raises(ConfigError, match=r"^warmup: g learns from alpha, beta or gamma during the warm-up"):
+        DTNConfig(alpha=0.0, beta=0.0, warmup=10)
 
 
 def test_a_config_that_trains_nothing_is_refused() -> None:

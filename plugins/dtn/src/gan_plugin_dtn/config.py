@@ -80,8 +80,9 @@ class DTNConfig:
     adversarial: bool = attrs.field(  # L_D and L_GANG; false: the "without L_D" ablation (D is never trained)
         default=True, metadata={"help": 'train with L_D and L_GANG; false: the paper\'s "without L_D" ablation'}
     )
-    #: g updates per D update, each on fresh batches: the public TensorFlow implementation
-    #: (yunjey/domain-transfer-network) makes ten g updates to three D updates per step
+    #: g updates per step, after the step's train.d_steps D updates. The public TensorFlow
+    #: implementation (yunjey/domain-transfer-network) makes ten g updates to three D updates per step,
+    #: all on the step's one batch; here each g update after the first draws fresh batches
     g_steps: int = attrs.field(
         default=1,
         validator=positive,
@@ -144,3 +145,7 @@ class DTNConfig:
     def __attrs_post_init__(self) -> None:
         if not self.adversarial and not (self.alpha or self.beta or self.gamma):
             raise ConfigError("adversarial", "with adversarial = false, alpha, beta or gamma must be > 0 to train g")
+        if self.warmup and not (self.alpha or self.beta or self.gamma):
+            raise ConfigError(
+                "warmup", "g learns from alpha, beta or gamma during the warm-up: set one > 0, or warmup = 0"
+            )

@@ -46,8 +46,10 @@ class DTNStep:
     ``L_GANG + alpha L_CONST + beta L_TID + gamma L_TV`` for ``g``.
 
     ``adversarial = False`` drops ``L_D`` and ``L_GANG`` (the paper's "without L_D" ablation), a zero
-    weight drops its term. ``g_steps`` updates of ``g`` follow the discriminator's, each on fresh
-    batches (the public TensorFlow implementation updates ``g`` several times per ``D`` update). The
+    weight drops its term. ``g_steps`` updates of ``g`` follow the discriminator's, each after the
+    first on fresh batches (the public TensorFlow implementation updates ``g`` several times per ``D``
+    update); the step logs the last one's losses, and DTN's own ``average_decay`` average moves at each
+    of them (the core's ``train.ema`` once per step). The
     weights belong to the step, which is the only code that reads them. For the first ``warmup`` steps
     ``g`` learns from ``L_CONST``, ``L_TID`` and ``L_TV`` alone (``D`` already trains on its
     transfers): the decoder first learns to draw what ``f`` reads, and only then to fool ``D``.
@@ -56,6 +58,9 @@ class DTNStep:
     through :meth:`~gan_core.StepContext.score`, so the core's ``train.r1``, ``train.r2`` and
     ``train.diffaugment`` apply: R1 to the real target images, R2 to the transfers, both on
     :class:`~gan_plugin_dtn.networks.RealTargetScore` (the ternary ``D``'s "real target" log-odds).
+    The penalties score the targets, or the transfers, as a batch of their own, so ``D``'s batch norm
+    normalises them apart from the mixed batch its loss sees, and each sample's gradient depends
+    somewhat on the rest of its batch (as with WGAN-GP on a batch-normalised critic).
     """
 
     alpha: float = 15.0
@@ -77,6 +82,7 @@ def _dtn_step(ctx: StepContext, weights: DTNStep) -> Mapping[str, Tensor]:
         )
     scalars: dict[str, Tensor] = {}
     rounds = ctx.d_steps if weights.adversarial else 1
+    penalised = RealTargetScore(ctx.discriminator)
     for k in range(rounds):
         batch = _transfers(ctx, bare, keep_graph=k == rounds - 1)
         if not weights.adversarial:
@@ -86,7 +92,7 @@ def _dtn_step(ctx: StepContext, weights: DTNStep) -> Mapping[str, Tensor]:
         with ctx.autocast():
             logits = ctx.score(ctx.discriminator, torch.cat([fakes, target]), None)
             d_loss = discriminator_loss(*logits.split([len(fake_source), len(fake_target), len(target)]))
-        penalty = ctx.step_discriminator(d_loss, target, fakes, penalised=RealTargetScore(ctx.discriminator))
+        penalty = ctx.step_discriminator(d_loss, target, fakes, penalised=penalised)
         scalars["d_loss"] = d_loss.detach()
         if penalty is not None:
             scalars["penalty"] = penalty
