@@ -239,14 +239,19 @@ def test_transfer_accuracy_is_logged_during_training(
     assert (tmp_path / "run" / "samples" / "step_00000002.png").is_file()  # sources beside their transfers
 
 
+@pytest.mark.parametrize("ema", [0.0, 0.9])
 def test_every_kept_checkpoint_is_scored_as_training_scored_it(
-    tmp_path: Path, registry: Registry, small_rendered: None
+    tmp_path: Path, registry: Registry, small_rendered: None, ema: float
 ) -> None:
+    """With the core's average (DTN's default) a checkpoint answers through the average, as the
+    evaluations during training do; regression: the checkpoints were scored with g's own weights."""
     from gan_plugin_dtn import evaluate_checkpoints, evaluate_run
 
-    config = evaluated_run(tmp_path, 3, **{"train.checkpoint_every": 1, "train.keep_checkpoints": 5})
+    settings = {"train.checkpoint_every": 1, "train.keep_checkpoints": 5, "train.ema": ema}
+    config = evaluated_run(tmp_path, 3, **settings)
     run = tmp_path / "run"
     GanTrainer(DTN, config, run, registry=registry).fit()
+    assert (run / "checkpoints" / "step_00000003" / "generator_ema.safetensors").exists() == bool(ema)
     logged = {
         line["step"]: line["eval/transfer_accuracy"]
         for line in map(json.loads, (run / "log.jsonl").read_text().splitlines())
@@ -257,6 +262,38 @@ def test_every_kept_checkpoint_is_scored_as_training_scored_it(
     assert evaluate_run(run, registry)["transfer_accuracy"] == pytest.approx(scored[3])
     with pytest.raises(ConfigError, match="not a 'target' one"):  # f is a source classifier, not a reader
         evaluate_checkpoints(run, registry, classifier_weights=SMALL["f_weights"])
+    assert sorted(evaluate_checkpoints(run, registry, average=False)) == [1, 2, 3]  # g's own weights
+
+
+@pytest.mark.parametrize(
+    ("ema", "average", "expected"), [(0.9, True, "generator_ema"), (0.9, False, "generator"), (0.0, True, "generator")]
+)
+def test_checkpoints_are_scored_and_selected_through_the_average_when_there_is_one(
+    tmp_path: Path,
+    registry: Registry,
+    small_rendered: None,
+    monkeypatch: pytest.MonkeyPatch,
+    ema: float,
+    average: bool,
+    expected: str,
+) -> None:
+    """Regression: scoring and reverse validation loaded g's own weights at every checkpoint, while the
+    run (and its evaluations during training) answer through the average."""
+    from gan_plugin_dtn import evaluation, selection
+
+    config = evaluated_run(tmp_path, 2, **{"train.checkpoint_every": 1, "train.ema": ema, "train.eval_every": 0})
+    run = tmp_path / "run"
+    GanTrainer(DTN, config, run, registry=registry).fit()
+    loaded: list[str] = []
+    for module in (evaluation, selection):
+        real_load = module.load_model
+        monkeypatch.setattr(
+            module, "load_model", lambda net, path, load=real_load: (loaded.append(Path(path).stem), load(net, path))[1]
+        )
+    evaluation.evaluate_checkpoints(run, registry, average=average)
+    monkeypatch.setattr(selection, "reverse_validation_score", lambda generator, data, settings: 0.5)
+    selection.select_checkpoint(run, registry, average=average)
+    assert loaded == [expected] * 4  # two checkpoints, scored and then selected
 
 
 @pytest.mark.parametrize(("d_lr", "expected"), [(0.0, 1e-3), (2e-4, 2e-4)])

@@ -34,7 +34,7 @@ from torch import Tensor, nn
 from gan_core import Registry, RunDir, checkpoint_step, create_registry, load_generator, positive
 from gan_plugin_dtn.config import DTNConfig
 from gan_plugin_dtn.data import Labelled, source_split, target_split
-from gan_plugin_dtn.evaluation import classify, transfer
+from gan_plugin_dtn.evaluation import checkpoint_generator_file, classify, transfer
 from gan_plugin_dtn.pretrain import PretrainSettings, accuracy, train_classifier
 
 
@@ -110,10 +110,12 @@ def select_checkpoint(
     registry: Registry | None = None,
     settings: ReverseSettings | None = None,
     steps: Collection[int] | None = None,
+    average: bool = True,
 ) -> CheckpointChoice:
     """Score the checkpoints a DTN run kept (those at ``steps``, or all) by reverse validation and
     choose one, with source labels only (``--set checkpoint_every=N --set keep_checkpoints=M`` keeps
-    more to choose from)."""
+    more to choose from). Each checkpoint is scored as it answers: through its average of g when it
+    has one (``average = False``: g itself)."""
     registry = registry or create_registry()
     run = load_generator(Path(run_dir), registry)
     data = ReverseData.for_config(run.config.model, registry, run.config.train.data_root)
@@ -121,7 +123,7 @@ def select_checkpoint(
     for checkpoint in RunDir(Path(run_dir)).checkpoints():
         if steps is not None and checkpoint_step(checkpoint) not in steps:
             continue
-        load_model(run.generator, str(RunDir.weights_file(checkpoint, "generator")))
+        load_model(run.generator, str(checkpoint_generator_file(checkpoint, average)))
         scores[checkpoint_step(checkpoint)] = reverse_validation_score(run.generator, data, settings)
     return CheckpointChoice(scores)
 
