@@ -267,6 +267,17 @@ def test_sampling_uses_the_average_and_the_live_generator_stays_available(tmp_pa
     assert averaged.averaged and not live.averaged
     assert all(torch.equal(averaged.generator.state_dict()[k], v) for k, v in stored.items())
     assert not torch.equal(averaged.generator.net[0].weight, live.generator.net[0].weight)
+    assert RunDir.generator_file(checkpoint) == checkpoint / "generator_ema.safetensors"
+    assert RunDir.generator_file(checkpoint, average=False) == checkpoint / "generator.safetensors"
+
+
+def test_a_checkpoint_without_an_average_answers_with_the_live_generator(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    _fit(run, data=image_data(), steps=2, batch_size=8)
+    checkpoint = RunDir(run).latest_checkpoint()
+    assert checkpoint is not None
+    assert RunDir.generator_file(checkpoint) == checkpoint / "generator.safetensors"
+    assert not load_run(run, create_registry(plugins=[core_tiny], entry_points=False)).averaged
 
 
 def test_spectral_norm_loads_back_with_the_run(tmp_path: Path) -> None:

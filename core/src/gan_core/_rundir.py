@@ -316,6 +316,14 @@ class RunDir:
         return f"{role}.safetensors"
 
     @staticmethod
+    def generator_file(checkpoint: Path, average: bool = True) -> Path:
+        """The generator weights a checkpoint answers with: the moving average of the generator
+        (``train.ema``) when the checkpoint kept one and ``average`` is true, the live generator's
+        otherwise."""
+        averaged = RunDir.weights_file(checkpoint, "generator_ema")
+        return averaged if average and averaged.exists() else RunDir.weights_file(checkpoint, "generator")
+
+    @staticmethod
     def weights_file(checkpoint: Path, role: Role) -> Path:
         """One network's weights in a checkpoint, to read (a gan-core 0.1 checkpoint has no discriminator
         file of its own: Accelerate's file for it then)."""
@@ -418,8 +426,9 @@ def load_run(
     checkpoint = checkpoint or run.checkpoint_to_read()
     info = run.read_data_info(checkpoint)
     game = make_game(variant, config, info, registry, resolve_loss=False)
-    averaged = average and RunDir.weights_file(checkpoint, "generator_ema").exists()
-    _load_weights(game.generator, RunDir.weights_file(checkpoint, "generator_ema" if averaged else "generator"))
+    weights = RunDir.generator_file(checkpoint, average)
+    averaged = weights.name == RunDir.weights_name("generator_ema")
+    _load_weights(game.generator, weights)
     game.generator.eval()
     loaded_discriminator = None
     if discriminator:

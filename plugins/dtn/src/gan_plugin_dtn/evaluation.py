@@ -123,14 +123,6 @@ def evaluate_run(
     return {"transfer_accuracy": accuracy, "images": float(len(x))}
 
 
-def checkpoint_generator_file(checkpoint: Path, average: bool = True) -> Path:
-    """The generator weights a checkpoint answers with: the moving average (``train.ema``, DTN's
-    default) when it kept one and ``average`` is true, as ``gan transfer`` and the evaluations during
-    training use; g's own weights otherwise."""
-    averaged = RunDir.weights_file(checkpoint, "generator_ema")
-    return averaged if average and averaged.exists() else RunDir.weights_file(checkpoint, "generator")
-
-
 def evaluate_checkpoints(
     run_dir: Path | str,
     registry: Registry | None = None,
@@ -144,13 +136,12 @@ def evaluate_checkpoints(
     run, classifier, x, y = _run_setup(Path(run_dir), registry, images, classifier_weights)
     results: dict[int, float] = {}
     for checkpoint in RunDir(Path(run_dir)).checkpoints():
-        load_model(run.generator, str(checkpoint_generator_file(checkpoint, average)))
+        load_model(run.generator, str(RunDir.generator_file(checkpoint, average)))
         results[checkpoint_step(checkpoint)] = transfer_accuracy(run.generator, classifier, x, y)
     return results
 
 
 __all__ = [
-    "checkpoint_generator_file",
     "classifier_weights_path",
     "classify",
     "evaluate_checkpoints",

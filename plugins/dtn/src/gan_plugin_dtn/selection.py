@@ -34,7 +34,7 @@ from torch import Tensor, nn
 from gan_core import Registry, RunDir, checkpoint_step, create_registry, load_generator, positive
 from gan_plugin_dtn.config import DTNConfig
 from gan_plugin_dtn.data import Labelled, source_split, target_split
-from gan_plugin_dtn.evaluation import checkpoint_generator_file, classify, transfer
+from gan_plugin_dtn.evaluation import classify, transfer
 from gan_plugin_dtn.pretrain import PretrainSettings, accuracy, train_classifier
 
 
@@ -123,7 +123,7 @@ def select_checkpoint(
     for checkpoint in RunDir(Path(run_dir)).checkpoints():
         if steps is not None and checkpoint_step(checkpoint) not in steps:
             continue
-        load_model(run.generator, str(checkpoint_generator_file(checkpoint, average)))
+        load_model(run.generator, str(RunDir.generator_file(checkpoint, average)))
         scores[checkpoint_step(checkpoint)] = reverse_validation_score(run.generator, data, settings)
     return CheckpointChoice(scores)
 
