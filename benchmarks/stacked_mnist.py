@@ -23,6 +23,8 @@ Run from the repository root::
     python benchmarks/stacked_mnist.py --append --out benchmarks/results/stacked_mnist-cpu-2core
     python benchmarks/stacked_mnist.py --configs r3gan-lr2e-4 r3gan-lr1e-3 r3gan-wide-d r3gan-wide-d-narrow-g \
         r3gan-narrow-g r3gan-gamma0.1 r3gan-gamma1 r3gan-gamma0.01 r3gan-gamma0.001 --seeds 0 --budget-min 10.7
+    python benchmarks/stacked_mnist.py --configs r3gan-batch64 r3gan-batch32 r3gan-batch16 r3gan-wide-g-out \
+        r3gan-beta2-0.9 --seeds 0 --budget-min 5
 
 The report (OUT.json with every run, OUT.md with the table) is rewritten after every run, so a sweep
 stopped part-way keeps what it measured, and ``--append`` continues it. Only public pieces are used:
@@ -64,8 +66,10 @@ class BudgetConfig:
     note: str = ""
 
 
-#: r3gan's R1 and R2 weights before the sweep that set them to 0.01
-_GAMMA_0_1 = ("train.r1=0.1", "train.r2=0.1")
+#: r3gan's batch before the screening of 2026-12-04 set it to 32; the configs measured before then pin it
+_BATCH_64 = ("train.batch_size=64",)
+#: r3gan's R1 and R2 weights before the sweep that set them to 0.01 (at batch 64, the default then)
+_GAMMA_0_1 = ("train.r1=0.1", "train.r2=0.1", *_BATCH_64)
 
 CONFIGS: Mapping[str, BudgetConfig] = {
     c.name: c
@@ -87,7 +91,7 @@ CONFIGS: Mapping[str, BudgetConfig] = {
         ),
         BudgetConfig("r3gan", "r3gan", (), "gan-plugin-r3gan's documented defaults"),
         # the sweep that chose r3gan's learning rate, widths and gamma (docs/results.md; the command
-        # above); the rate and width configs ran at gamma 0.1, the default then, and keep it
+        # above); all ran at batch 64, and the rate and width configs at gamma 0.1, the defaults then
         BudgetConfig("r3gan-lr2e-4", "r3gan", ("model.lr=2e-4", *_GAMMA_0_1), "r3gan at R3GAN's own starting rate"),
         BudgetConfig("r3gan-lr1e-3", "r3gan", ("model.lr=1e-3", *_GAMMA_0_1), "r3gan at a rate of 1e-3"),
         BudgetConfig(
@@ -114,10 +118,34 @@ CONFIGS: Mapping[str, BudgetConfig] = {
             _GAMMA_0_1,
             "r3gan with R1 and R2 at 0.1 (the default until 0.01)",
         ),
-        BudgetConfig("r3gan-gamma1", "r3gan", ("train.r1=1.0", "train.r2=1.0"), "r3gan with R1 and R2 at 1"),
-        BudgetConfig("r3gan-gamma0.01", "r3gan", ("train.r1=0.01", "train.r2=0.01"), "r3gan with R1 and R2 at 0.01"),
         BudgetConfig(
-            "r3gan-gamma0.001", "r3gan", ("train.r1=0.001", "train.r2=0.001"), "r3gan with R1 and R2 at 0.001"
+            "r3gan-gamma1", "r3gan", ("train.r1=1.0", "train.r2=1.0", *_BATCH_64), "r3gan with R1 and R2 at 1"
+        ),
+        BudgetConfig(
+            "r3gan-gamma0.01", "r3gan", ("train.r1=0.01", "train.r2=0.01", *_BATCH_64), "r3gan with R1 and R2 at 0.01"
+        ),
+        BudgetConfig(
+            "r3gan-gamma0.001",
+            "r3gan",
+            ("train.r1=0.001", "train.r2=0.001", *_BATCH_64),
+            "r3gan with R1 and R2 at 0.001",
+        ),
+        # the screening of 2026-12-04 (five-minute budgets) that set the batch to 32: what makes the
+        # digits legible sooner; its row "r3gan" ran the defaults of the time, now r3gan-batch64
+        BudgetConfig("r3gan-batch64", "r3gan", _BATCH_64, "r3gan with batches of 64 (the default until 32)"),
+        BudgetConfig("r3gan-batch32", "r3gan", ("train.batch_size=32",), "r3gan with batches of 32 (the default)"),
+        BudgetConfig("r3gan-batch16", "r3gan", ("train.batch_size=16",), "r3gan with batches of 16"),
+        BudgetConfig(
+            "r3gan-wide-g-out",
+            "r3gan",
+            ("model.g_widths=[128,64,32]", *_BATCH_64),
+            "r3gan at batch 64 with a generator twice as wide at 28x28, where it draws the strokes",
+        ),
+        BudgetConfig(
+            "r3gan-beta2-0.9",
+            "r3gan",
+            ("model.beta2=0.9", *_BATCH_64),
+            "r3gan at batch 64 with Adam's beta2 at 0.9 (R3GAN's start)",
         ),
     )
 }

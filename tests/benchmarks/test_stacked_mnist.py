@@ -43,3 +43,16 @@ def test_the_summary_is_mean_and_std_over_seeds(monkeypatch: pytest.MonkeyPatch)
     assert row["modes_mean"] == pytest.approx(999.0) and row["modes_min"] == 998
     assert row["kl_mean"] == pytest.approx(0.03) and row["kl_max"] == pytest.approx(0.04)
     assert row["loop_min_mean"] == pytest.approx(1.0)
+
+
+def test_every_config_resolves_to_a_run_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A mistyped setting in ``CONFIGS`` fails here, not half an hour into a sweep."""
+    pytest.importorskip("gan_plugin_r3gan")
+    from gan_core import create_registry, resolve_config
+
+    bench = load_benchmark("stacked_mnist", monkeypatch)
+    registry = create_registry()
+    for config in bench.CONFIGS.values():
+        flags, overrides = bench._settings(config, 0, 10)
+        resolved = resolve_config(registry.variant(config.variant), flags=flags, overrides=overrides)
+        assert resolved.train.dataset == "stacked-mnist" and resolved.train.steps == 10, config.name
