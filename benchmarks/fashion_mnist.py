@@ -178,7 +178,7 @@ def write_report(
     results: Sequence[RunResult],
     steps: Mapping[str, int],
     per_step: Mapping[str, float],
-    budget_min: float,
+    budget_min: float | None,
     samples: int,
 ) -> str:
     """Write OUT.json and OUT.md, each replaced whole."""
@@ -186,7 +186,7 @@ def write_report(
     results = sorted(results, key=lambda r: (order.get(r.config, len(order)), r.seed))
     report = {
         "machine": machine(),
-        "budget_min": budget_min,
+        "budget_min": budget_min,  # None: --steps set the steps, no budget
         "features": FEATURES,
         "samples": samples,
         "configs": {name: asdict(config) for name, config in CONFIGS.items() if name in steps},
@@ -215,6 +215,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.budget_min <= 0 or (args.steps is not None and args.steps <= 0) or args.samples <= 1:
         parser.error("--budget-min and --steps must be positive, --samples at least 2")
 
+    # a report names the budget only when the budget chose the steps
+    budget_min = None if args.steps is not None else args.budget_min
     earlier = args.out.with_suffix(".json")
     results, steps, per_step = load_budget_report(earlier, RunResult) if args.append else ([], {}, {})
     done = {(r.config, r.seed) for r in results}
@@ -239,8 +241,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     f"{result.recall:.3f}, {result.loop_s / 60:.1f} min",
                     file=sys.stderr,
                 )
-                write_report(args.out, results, steps, per_step, args.budget_min, args.samples)
-    print(write_report(args.out, results, steps, per_step, args.budget_min, args.samples))
+                write_report(args.out, results, steps, per_step, budget_min, args.samples)
+    print(write_report(args.out, results, steps, per_step, budget_min, args.samples))
     return 0
 
 

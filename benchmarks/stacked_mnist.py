@@ -265,7 +265,11 @@ def markdown(rows: Sequence[Mapping[str, Any]]) -> str:
 
 
 def write_report(
-    out: Path, results: Sequence[RunResult], steps: Mapping[str, int], per_step: Mapping[str, float], budget_min: float
+    out: Path,
+    results: Sequence[RunResult],
+    steps: Mapping[str, int],
+    per_step: Mapping[str, float],
+    budget_min: float | None,
 ) -> str:
     """Write OUT.json and OUT.md (each replaced whole, so a reader never sees half a report)."""
     order = {name: i for i, name in enumerate(CONFIGS)}
@@ -273,7 +277,7 @@ def write_report(
     rows = summarise(results)
     report = {
         "machine": machine(),
-        "budget_min": budget_min,
+        "budget_min": budget_min,  # None: --steps set the steps, no budget
         "samples": SAMPLES,
         "configs": {name: asdict(config) for name, config in CONFIGS.items() if name in steps},
         "seconds_per_step": dict(per_step),
@@ -301,6 +305,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.budget_min <= 0 or (args.steps is not None and args.steps <= 0) or args.samples <= 0:
         parser.error("--budget-min, --steps and --samples must be positive")
 
+    # a report names the budget only when the budget chose the steps
+    budget_min = None if args.steps is not None else args.budget_min
     earlier = args.out.with_suffix(".json")
     results, steps, per_step = load_budget_report(earlier, RunResult) if args.append else ([], {}, {})
     done = {(r.config, r.seed) for r in results}
@@ -323,8 +329,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     f"{name} seed {seed}: {result.modes} modes, KL {result.kl:.3f}, {result.loop_s / 60:.1f} min",
                     file=sys.stderr,
                 )
-                write_report(args.out, results, steps, per_step, args.budget_min)
-    print(write_report(args.out, results, steps, per_step, args.budget_min))
+                write_report(args.out, results, steps, per_step, budget_min)
+    print(write_report(args.out, results, steps, per_step, budget_min))
     return 0
 
 

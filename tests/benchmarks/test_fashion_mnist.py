@@ -31,6 +31,7 @@ def test_a_calibrated_run_writes_json_table_and_grid_and_append_skips_it(
     report = json.loads(out.with_suffix(".json").read_text())
     (run,) = report["runs"]
     per_step = report["seconds_per_step"]["dcgan"]
+    assert report["budget_min"] == 0.02
     assert per_step > 0 and run["steps"] == max(40, int(0.02 * 60 / per_step)) == report["steps"]["dcgan"]
     assert run["config"] == "dcgan" and run["seed"] == 0 and run["fid"] > 0
     assert 0 <= run["precision"] <= 1 and 0 <= run["recall"] <= 1

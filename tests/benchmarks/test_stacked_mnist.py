@@ -24,6 +24,7 @@ def test_a_calibrated_run_writes_json_and_table_and_append_skips_it(
     report = json.loads(out.with_suffix(".json").read_text())
     (run,) = report["runs"]
     per_step = report["seconds_per_step"]["dcgan"]
+    assert report["budget_min"] == 0.02
     assert per_step > 0 and run["steps"] == max(40, int(0.02 * 60 / per_step)) == report["steps"]["dcgan"]
     assert run["config"] == "dcgan" and run["seed"] == 1 and 1 <= run["modes"] <= 1000 and run["kl"] >= 0
     assert run["loop_s"] > 0 and run["eval_s"] > 0
@@ -56,3 +57,13 @@ def test_every_config_resolves_to_a_run_config(monkeypatch: pytest.MonkeyPatch) 
         flags, overrides = bench._settings(config, 0, 10)
         resolved = resolve_config(registry.variant(config.variant), flags=flags, overrides=overrides)
         assert resolved.train.dataset == "stacked-mnist" and resolved.train.steps == 10, config.name
+
+
+def test_a_run_with_given_steps_records_no_budget(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--steps skips the calibration, so the report must not claim the default budget chose the steps."""
+    bench = load_benchmark("stacked_mnist", monkeypatch)
+    out = tmp_path / "sm"
+    argv = ["--configs", "dcgan", "--seeds", "0", "--steps", "20", "--samples", "100", "--out", str(out)]
+    assert bench.main(argv) == 0
+    report = json.loads(out.with_suffix(".json").read_text())
+    assert report["budget_min"] is None and report["seconds_per_step"] == {} and report["steps"] == {"dcgan": 20}
