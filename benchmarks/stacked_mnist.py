@@ -176,6 +176,10 @@ class RunResult:
     loop_s: float  # the training loop alone (TrainResult.loop_seconds)
     eval_s: float
     load_average: list[float] = field(default_factory=list)
+    # the KL split (the modes metric's modes_kl_parts and modes_kl_dependence): the channels' digit
+    # frequencies and the channels' dependence; None in reports written before the split existed
+    kl_parts: float | None = None
+    kl_dependence: float | None = None
 
 
 def _settings(config: BudgetConfig, seed: int, steps: int) -> tuple[dict[str, Any], list[str]]:
@@ -217,6 +221,8 @@ def run_one(config: BudgetConfig, seed: int, steps: int, work_dir: str, samples:
         loop_s=round(loop_s, 1),
         eval_s=round(time.perf_counter() - started, 1),
         load_average=load,
+        kl_parts=evaluation.metrics.get("modes_kl_parts"),
+        kl_dependence=evaluation.metrics.get("modes_kl_dependence"),
     )
 
 
@@ -242,23 +248,38 @@ def summarise(results: Sequence[RunResult]) -> list[dict[str, Any]]:
                 "kl_std": kl[1],
                 "kl_max": max(r.kl for r in group),
                 "loop_min_mean": loop[0] / 60,
+                "kl_parts_mean": _mean_or_none([r.kl_parts for r in group]),
+                "kl_dependence_mean": _mean_or_none([r.kl_dependence for r in group]),
             }
         )
     return rows
 
 
+def _mean_or_none(values: Sequence[float | None]) -> float | None:
+    """The mean where every seed has the value (reports from before the KL split have none)."""
+    if not values or any(v is None for v in values):
+        return None
+    return statistics.fmean(v for v in values if v is not None)
+
+
+def _split(row: Mapping[str, Any]) -> str:
+    parts, dependence = row.get("kl_parts_mean"), row.get("kl_dependence_mean")
+    return f"{parts:.3f} + {dependence:.3f}" if parts is not None and dependence is not None else ""
+
+
 def markdown(rows: Sequence[Mapping[str, Any]]) -> str:
     """The summary as a markdown table, the published figures first."""
     lines = [
-        "| config | modes of 1,000 | KL | worst seed (modes, KL) | steps | training minutes (mean) |",
-        "|---|---|---|---|---|---|",
+        "| config | modes of 1,000 | KL | KL: digits + dependence (mean) | worst seed (modes, KL) | steps "
+        "| training minutes (mean) |",
+        "|---|---|---|---|---|---|---|",
     ]
     for name, (modes, kl) in PUBLISHED.items():
-        lines.append(f"| {name} (published) | {modes:g} | {kl:g} | | | |")
+        lines.append(f"| {name} (published) | {modes:g} | {kl:g} | | | | |")
     for row in rows:
         lines.append(
             f"| {row['config']} | {row['modes_mean']:.1f} ± {row['modes_std']:.1f} | {row['kl_mean']:.3f} ± "
-            f"{row['kl_std']:.3f} | {row['modes_min']}, {row['kl_max']:.3f} | {row['steps']} | "
+            f"{row['kl_std']:.3f} | {_split(row)} | {row['modes_min']}, {row['kl_max']:.3f} | {row['steps']} | "
             f"{row['loop_min_mean']:.1f} |"
         )
     return "\n".join(lines) + "\n"

@@ -28,6 +28,7 @@ def test_a_calibrated_run_writes_json_and_table_and_append_skips_it(
     assert per_step > 0 and run["steps"] == max(40, int(0.02 * 60 / per_step)) == report["steps"]["dcgan"]
     assert run["config"] == "dcgan" and run["seed"] == 1 and 1 <= run["modes"] <= 1000 and run["kl"] >= 0
     assert run["loop_s"] > 0 and run["eval_s"] > 0
+    assert run["kl_parts"] + run["kl_dependence"] == pytest.approx(run["kl"])  # the modes metric's split
     assert "| dcgan |" in out.with_suffix(".md").read_text()
 
     assert bench.main([*argv, "--append"]) == 0  # nothing left to run: the same report
@@ -44,6 +45,9 @@ def test_the_summary_is_mean_and_std_over_seeds(monkeypatch: pytest.MonkeyPatch)
     assert row["modes_mean"] == pytest.approx(999.0) and row["modes_min"] == 998
     assert row["kl_mean"] == pytest.approx(0.03) and row["kl_max"] == pytest.approx(0.04)
     assert row["loop_min_mean"] == pytest.approx(1.0)
+    assert row["kl_parts_mean"] is None  # runs from before the KL split: no mean of a part of the seeds
+    (row,) = bench.summarise([bench.RunResult("r3gan", 0, 10, 998, 0.3, 1.0, 1.0, 1.0, [], 0.2, 0.1)])
+    assert row["kl_parts_mean"] == pytest.approx(0.2) and "| 0.200 + 0.100 |" in bench.markdown([row])
 
 
 def test_every_config_resolves_to_a_run_config(monkeypatch: pytest.MonkeyPatch) -> None:

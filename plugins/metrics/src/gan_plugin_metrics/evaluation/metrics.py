@@ -13,13 +13,17 @@ name                      results                                     needs
 ``dc``                    ``density``, ``coverage``                   features
 ``class-coverage``        ``classes_present``, ``class_kl``           logits
 ``conditional-accuracy``  ``conditional_accuracy``                    logits, a conditional generator
-``modes``                 ``modes``, ``modes_kl``                      logits
+``modes``                 ``modes``, ``modes_kl`` (and its split)      logits
 ========================  ==========================================  ===============================
 
 ``modes`` counts the classes the classifier assigns at least one generated sample to and the KL
 divergence of their histogram from the uniform one: with ``stacked-digits`` on Stacked MNIST, the
 1,000-mode measure of VEEGAN (Srivastava et al. 2017), PacGAN (Lin et al. 2018) and R3GAN (Huang et
-al. 2024), reported there on 26,000 samples.
+al. 2024), reported there on 26,000 samples. When the extractor's modes are made of parts (its
+``mode_parts``: ``stacked-digits`` has (10, 10, 10), one digit per channel), ``modes_kl`` is also
+split in two (:func:`~gan_plugin_metrics.functional.mode_kl_split`): ``modes_kl_parts``, the digits
+drawn unevenly channel by channel, and ``modes_kl_dependence``, the channels drawn together; a high
+KL with every mode covered is then read as one or the other.
 
 Settings are the papers' and the reference implementations': KID on subsets of 1,000 (fewer when
 fewer samples are measured) x 100 subsets; IS over 10 splits; precision/recall with k = 3
@@ -39,7 +43,7 @@ from torch import Tensor
 from gan_core.errors import ConfigError, describe_choices
 from gan_plugin_metrics._names import DEFAULT_METRICS, METRICS
 from gan_plugin_metrics.features.base import Extracted, FeatureExtractor
-from gan_plugin_metrics.functional.classifier import class_coverage, conditional_accuracy
+from gan_plugin_metrics.functional.classifier import class_coverage, conditional_accuracy, mode_kl_split
 from gan_plugin_metrics.functional.frechet import frechet_distance
 from gan_plugin_metrics.functional.inception_score import inception_score
 from gan_plugin_metrics.functional.kid import kernel_inception_distance
@@ -52,7 +56,7 @@ NEEDS_LOGITS = frozenset({"is", "class-coverage", "conditional-accuracy", "modes
 NEEDS_REAL_FEATURES = frozenset({"kid", "pr", "dc"})
 #: what ``gan eval`` measures when ``--metrics`` is not given (those the extractor supports)
 #: lower is better for these results; higher for the others (``class_kl`` and ``fid`` among the former)
-LOWER_IS_BETTER = frozenset({"fid", "kid", "class_kl", "modes_kl"})
+LOWER_IS_BETTER = frozenset({"fid", "kid", "class_kl", "modes_kl", "modes_kl_parts", "modes_kl_dependence"})
 
 
 @attrs.frozen
@@ -109,6 +113,7 @@ def compute_metrics(
     real_predicted: Tensor | None = None,
     requested_labels: Tensor | None = None,
     num_classes: int | None = None,
+    mode_parts: tuple[int, ...] | None = None,
     settings: MetricSettings | None = None,
 ) -> dict[str, float]:
     """Named results of the metrics ``names``, from the extractor's output on real and fake samples.
@@ -116,7 +121,9 @@ def compute_metrics(
     ``real`` may be ``None`` when only ``real_statistics`` (for FID) and ``real_predicted`` (the
     classifier's classes for the real samples, for class coverage) are needed; that is what the
     real-data cache keeps when no metric needs every real feature vector.
-    ``requested_labels`` are the classes a conditional generator was asked for.
+    ``requested_labels`` are the classes a conditional generator was asked for. ``mode_parts``: the
+    parts the classifier's classes are made of (an extractor's ``mode_parts``), for the split of
+    ``modes_kl``.
     """
     settings = settings or MetricSettings()
     results: dict[str, float] = {}
@@ -166,6 +173,9 @@ def compute_metrics(
             coverage = class_coverage(predicted, uniform, num_classes=classes)
             results["modes"] = float(coverage.classes_present)
             results["modes_kl"] = coverage.kl_divergence
+            if mode_parts is not None:
+                split = mode_kl_split(predicted, mode_parts)
+                results["modes_kl_parts"], results["modes_kl_dependence"] = split.parts, split.dependence
         elif name == "conditional-accuracy":
             if requested_labels is None:
                 raise ConfigError("metrics", "'conditional-accuracy' needs the labels the samples were generated for")

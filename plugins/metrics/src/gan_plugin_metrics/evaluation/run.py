@@ -593,6 +593,7 @@ def _measure_with_extractor(
             real_predicted=entry.predicted,
             requested_labels=labels,
             num_classes=extractor.num_classes,
+            mode_parts=getattr(extractor, "mode_parts", None),
             settings=settings,
         )
     results = processes.broadcast(results)

@@ -109,7 +109,14 @@ def compute_metric(
     check_supported([name], extractor, conditional=fake_labels is not None, field="train.eval_metrics")
     real_x = _extract(extractor, real, value_range, resize, batch_size)
     fake_x = _extract(extractor, fake, value_range, resize, batch_size)
-    return compute_metrics([name], real_x, fake_x, requested_labels=fake_labels, num_classes=extractor.num_classes)
+    return compute_metrics(
+        [name],
+        real_x,
+        fake_x,
+        requested_labels=fake_labels,
+        num_classes=extractor.num_classes,
+        mode_parts=getattr(extractor, "mode_parts", None),
+    )
 
 
 def _spec(name: str) -> MetricSpec:

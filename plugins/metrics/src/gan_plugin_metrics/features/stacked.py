@@ -32,6 +32,8 @@ class StackedDigitsExtractor:
     channels = CHANNELS
     feature_dim = CHANNELS * 128
     num_classes: int | None = MODES
+    #: the modes are one digit per channel, red most significant: the ``modes`` metric splits its KL
+    mode_parts: tuple[int, ...] = (10,) * CHANNELS
 
     def __init__(self, digits: DigitsExtractor) -> None:
         self.digits = digits

@@ -4,7 +4,13 @@ Each metric follows its paper and agrees with the reference implementation named
 agreement is tested in ``tests/plugins/metrics/test_functional_*.py``.
 """
 
-from gan_plugin_metrics.functional.classifier import ClassCoverage, class_coverage, conditional_accuracy
+from gan_plugin_metrics.functional.classifier import (
+    ClassCoverage,
+    ModeKLSplit,
+    class_coverage,
+    conditional_accuracy,
+    mode_kl_split,
+)
 from gan_plugin_metrics.functional.frechet import fid_from_features, frechet_distance
 from gan_plugin_metrics.functional.inception_score import inception_score
 from gan_plugin_metrics.functional.kid import MeanStd, kernel_inception_distance
@@ -26,6 +32,7 @@ __all__ = [
     "DensityCoverage",
     "FeatureStatistics",
     "MeanStd",
+    "ModeKLSplit",
     "PrecisionRecall",
     "class_coverage",
     "conditional_accuracy",
@@ -35,6 +42,7 @@ __all__ = [
     "inception_score",
     "kernel_inception_distance",
     "mode_coverage",
+    "mode_kl_split",
     "precision_recall",
     "sliced_wasserstein",
     "swd_directions",
