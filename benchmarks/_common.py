@@ -130,13 +130,35 @@ def train_timed(variant: str, flags: dict[str, Any], settings: Sequence[str], ou
     return time.perf_counter() - started, result.loop_seconds
 
 
+def exit_with_parent() -> None:
+    """A process pool's initializer: end the worker as soon as the process that started it dies.
+
+    A killed benchmark otherwise leaves its spawned worker training to the end of its run, on the cores
+    the next run is timed on (with one busy process beside it, a run here goes many times slower). The
+    watch is a thread blocked on the parent's sentinel, which the operating system closes when the parent
+    exits, however it exits: no polling, nothing platform-specific."""
+    import multiprocessing
+    import threading
+
+    parent = multiprocessing.parent_process()
+    if parent is None:  # not a child of multiprocessing: nothing to watch
+        return
+
+    def watch() -> None:
+        parent.join()  # a parent process's join waits on its sentinel
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 def in_own_process(function: Any, *args: Any) -> Any:
     """Run ``function(*args)`` in a fresh process: every run starts from the same interpreter state, and
-    a budget in seconds is not spent on what an earlier run left behind."""
+    a budget in seconds is not spent on what an earlier run left behind. The process ends with its
+    parent (:func:`exit_with_parent`)."""
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context
 
-    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn"), initializer=exit_with_parent) as pool:
         return pool.submit(function, *args).result()
 
 

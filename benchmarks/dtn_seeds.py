@@ -39,7 +39,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from _common import gan_command, machine
+from _common import exit_with_parent, gan_command, machine
 
 #: each config's settings on top of the defaults: the paper's three ablations (Taigman et al. 2017, Table 1)
 CONFIGS: dict[str, list[str]] = {
@@ -212,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine(),
         "runs": {},
     }
-    with ProcessPoolExecutor(args.jobs, mp_context=get_context("spawn")) as pool:
+    with ProcessPoolExecutor(args.jobs, mp_context=get_context("spawn"), initializer=exit_with_parent) as pool:
         scored = pool.map(score, [args.runs / f"{c}-seed{s}" for c, s in names], [args.select_every] * len(names))
         for (config, seed), entry in zip(names, scored, strict=True):
             entry["wall_seconds"] = seconds[config, seed] or None  # None: trained before, reused

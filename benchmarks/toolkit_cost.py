@@ -25,7 +25,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from _common import Spread, machine, seconds_per_step
+from _common import Spread, exit_with_parent, machine, seconds_per_step
 
 #: each option's settings on top of the base run (``--set`` style)
 OPTIONS: Mapping[str, tuple[str, ...]] = {
@@ -93,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as work_dir:
         for index in range(args.rounds):
             for option in options:
-                with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
+                with ProcessPoolExecutor(1, mp_context=get_context("spawn"), initializer=exit_with_parent) as pool:
                     job = pool.submit(_time, args.variant, args.dataset, option, args.steps, work_dir, index)
                     times[option].append(job.result())
                 print(f"round {index + 1}: {option} {1000 * times[option][-1]:.1f} ms/step", file=sys.stderr)
