@@ -99,9 +99,9 @@ def class_coverage(predicted: Any, reference: Any, num_classes: int | None = Non
 
 
 class ModeKLSplit(NamedTuple):
-    """``KL(P || uniform)`` over modes made of independent parts (Stacked MNIST: three digits), split
-    in two: ``parts``, the sum over the parts of each part's own histogram's KL from uniform (the digits
-    drawn unevenly, channel by channel), and ``dependence``, the rest, the parts' total correlation
+    """``KL(P || uniform)`` over modes made of parts (Stacked MNIST: three digits), split in two:
+    ``parts``, the sum over the parts of each part's own histogram's KL from uniform (the digits drawn
+    unevenly, channel by channel), and ``dependence``, the rest, the parts' total correlation
     ``sum_i H(P_i) - H(P)`` (the channels' digits drawn together); both in nats, both non-negative."""
 
     parts: float
