@@ -84,6 +84,7 @@ from gan_plugin_metrics.features.base import (
     FeatureExtractor,
     check_resize_mode,
     extract_features,
+    mode_parts_of,
 )
 from gan_plugin_metrics.features.registry import choose_auto, load_extractor
 
@@ -593,7 +594,7 @@ def _measure_with_extractor(
             real_predicted=entry.predicted,
             requested_labels=labels,
             num_classes=extractor.num_classes,
-            mode_parts=getattr(extractor, "mode_parts", None),
+            mode_parts=mode_parts_of(extractor),
             settings=settings,
         )
     results = processes.broadcast(results)

@@ -26,7 +26,7 @@ from gan_core import DataInfo, MetricSpec, Registry
 from gan_plugin_metrics._names import AUTO, DEFAULT_RESIZE, METRICS
 from gan_plugin_metrics.evaluation.metrics import check_supported, compute_metrics
 from gan_plugin_metrics.evaluation.points import POINT_METRIC_SPECS
-from gan_plugin_metrics.features.base import Extracted, FeatureExtractor, extract_features
+from gan_plugin_metrics.features.base import Extracted, FeatureExtractor, extract_features, mode_parts_of
 from gan_plugin_metrics.features.registry import FEATURE_EXTRACTORS, choose_auto, load_extractor
 
 _DESCRIPTIONS = {
@@ -115,7 +115,7 @@ def compute_metric(
         fake_x,
         requested_labels=fake_labels,
         num_classes=extractor.num_classes,
-        mode_parts=getattr(extractor, "mode_parts", None),
+        mode_parts=mode_parts_of(extractor),
     )
 
 

@@ -7,6 +7,7 @@ from gan_plugin_metrics.features.base import (
     FeatureExtractor,
     WeightsUnavailableError,
     extract_features,
+    mode_parts_of,
     prepare_images,
     resize_images,
 )
@@ -18,6 +19,7 @@ __all__ = [
     "FeatureExtractor",
     "WeightsUnavailableError",
     "extract_features",
+    "mode_parts_of",
     "prepare_images",
     "resize_images",
 ]

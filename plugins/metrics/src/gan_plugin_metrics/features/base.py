@@ -80,6 +80,18 @@ class FeatureExtractor(Protocol):
         ...
 
 
+def mode_parts_of(extractor: FeatureExtractor) -> tuple[int, ...] | None:
+    """The parts a classifier's classes are made of, or ``None``: the one reader of an optional attribute.
+
+    ``mode_parts`` is not in :class:`FeatureExtractor` because almost no classifier has it (only
+    ``stacked-digits``: one digit per channel, ``(10, 10, 10)``); extractors written before it, in
+    this plugin or outside, keep conforming. With it, the ``modes`` metric splits its KL into the
+    parts' own imbalance and their dependence.
+    """
+    parts = getattr(extractor, "mode_parts", None)
+    return None if parts is None else tuple(int(part) for part in parts)
+
+
 def check_resize_mode(mode: str, field: str = "resize") -> str:
     if mode not in RESIZE_MODES:
         raise ConfigError(field, f"must be {describe_choices(RESIZE_MODES)}, got {mode!r}")
