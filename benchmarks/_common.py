@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import platform
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -181,3 +181,56 @@ def load_budget_report(path: Path, run_type: Any) -> tuple[list[Any], dict[str, 
     report = json.loads(path.read_text())
     runs = [run_type(**run) for run in report["runs"]]
     return runs, dict(report.get("steps", {})), dict(report.get("seconds_per_step", {}))
+
+
+def run_at_budget(
+    out: Path,
+    configs: Mapping[str, Any],
+    seeds: Sequence[int],
+    *,
+    budget_min: float,
+    steps_given: int | None,
+    append: bool,
+    work_dir: Path | None,
+    run_type: Any,
+    calibrate: Callable[[Any, str], float],
+    calibration_steps: int,
+    run_one: Callable[..., Any],
+    run_extra: tuple[Any, ...],
+    describe: Callable[[Any], str],
+    write_report: Callable[[list[Any], dict[str, int], dict[str, float], float | None], str],
+) -> str:
+    """Train every config in ``configs`` for each seed at one wall-clock budget, each run in its own
+    process, writing the report after every run so that a stopped benchmark keeps what it measured.
+
+    A config's steps are the budget over its calibrated time per step (calibrated once; ``--append``
+    reuses an earlier report's steps, calibrations and runs), or ``steps_given`` for every config, in
+    which case the report names no budget. ``run_one(config, seed, steps, work_dir, *run_extra)`` and
+    ``calibrate(config, work_dir)`` run in fresh processes, so both must be module-level functions.
+    Returns the last report's table.
+    """
+    import math
+    import sys
+    import tempfile
+
+    # a report names the budget only when the budget chose the steps
+    named_budget = None if steps_given is not None else budget_min
+    results, steps, per_step = load_budget_report(out.with_suffix(".json"), run_type) if append else ([], {}, {})
+    done = {(r.config, r.seed) for r in results}
+    with tempfile.TemporaryDirectory() as tmp:
+        work = str(work_dir or tmp)
+        for name, config in configs.items():
+            if steps_given is not None:
+                steps[name] = steps_given
+            elif name not in steps:
+                per_step[name] = in_own_process(calibrate, config, work)
+                steps[name] = max(calibration_steps, math.floor(budget_min * 60 / per_step[name]))
+                print(f"{name}: {1000 * per_step[name]:.0f} ms/step -> {steps[name]} steps", file=sys.stderr)
+            for seed in seeds:
+                if (name, seed) in done:
+                    continue
+                result = in_own_process(run_one, config, seed, steps[name], work, *run_extra)
+                results.append(result)
+                print(f"{name} seed {seed}: {describe(result)}, {result.loop_s / 60:.1f} min", file=sys.stderr)
+                write_report(results, steps, per_step, named_budget)
+    return write_report(results, steps, per_step, named_budget)

@@ -33,11 +33,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -46,9 +43,8 @@ from typing import Any
 
 from _common import (
     gan_command,
-    in_own_process,
-    load_budget_report,
     machine,
+    run_at_budget,
     seconds_per_step,
     train_timed,
     write_replacing,
@@ -215,34 +211,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.budget_min <= 0 or (args.steps is not None and args.steps <= 0) or args.samples <= 1:
         parser.error("--budget-min and --steps must be positive, --samples at least 2")
 
-    # a report names the budget only when the budget chose the steps
-    budget_min = None if args.steps is not None else args.budget_min
-    earlier = args.out.with_suffix(".json")
-    results, steps, per_step = load_budget_report(earlier, RunResult) if args.append else ([], {}, {})
-    done = {(r.config, r.seed) for r in results}
     grids = str(args.grids.resolve()) if args.grids is not None else None
-    with tempfile.TemporaryDirectory() as tmp:
-        work_dir = str(args.work_dir or tmp)
-        for name in args.configs:
-            config = CONFIGS[name]
-            if args.steps is not None:
-                steps[name] = args.steps
-            elif name not in steps:
-                per_step[name] = in_own_process(calibrate, config, work_dir)
-                steps[name] = max(CALIBRATION_STEPS, math.floor(args.budget_min * 60 / per_step[name]))
-                print(f"{name}: {1000 * per_step[name]:.0f} ms/step -> {steps[name]} steps", file=sys.stderr)
-            for seed in args.seeds:
-                if (name, seed) in done:
-                    continue
-                result = in_own_process(run_one, config, seed, steps[name], work_dir, args.samples, grids)
-                results.append(result)
-                print(
-                    f"{name} seed {seed}: FID {result.fid:.1f}, precision {result.precision:.3f}, recall "
-                    f"{result.recall:.3f}, {result.loop_s / 60:.1f} min",
-                    file=sys.stderr,
-                )
-                write_report(args.out, results, steps, per_step, budget_min, args.samples)
-    print(write_report(args.out, results, steps, per_step, budget_min, args.samples))
+    table = run_at_budget(
+        args.out,
+        {name: CONFIGS[name] for name in args.configs},
+        args.seeds,
+        budget_min=args.budget_min,
+        steps_given=args.steps,
+        append=args.append,
+        work_dir=args.work_dir,
+        run_type=RunResult,
+        calibrate=calibrate,
+        calibration_steps=CALIBRATION_STEPS,
+        run_one=run_one,
+        run_extra=(args.samples, grids),
+        describe=lambda result: f"FID {result.fid:.1f}, precision {result.precision:.3f}, recall {result.recall:.3f}",
+        write_report=lambda *report: write_report(args.out, *report, args.samples),
+    )
+    print(table)
     return 0
 
 

@@ -5,6 +5,7 @@ digits network, which the test machine always has; the plumbing is what is teste
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,8 +20,8 @@ def test_a_calibrated_run_writes_json_table_and_grid_and_append_skips_it(
 ) -> None:
     bench = load_benchmark("fashion_mnist", monkeypatch)
     # the spawned processes re-import the module, so the swap must reach them through the module file's
-    # constants: run everything in this process instead
-    monkeypatch.setattr(bench, "in_own_process", lambda function, *args: function(*args))
+    # constants: run everything in this process instead (the budget driver in _common starts them)
+    monkeypatch.setattr(sys.modules["_common"], "in_own_process", lambda function, *args: function(*args))
     monkeypatch.setattr(bench, "DATASET", "mnist-5k")
     monkeypatch.setattr(bench, "FEATURES", "digits")
     monkeypatch.setattr(bench, "CALIBRATION_STEPS", 40)  # timed from step 20 to 40
