@@ -1,4 +1,5 @@
-"""What the benchmark scripts share: a median with its range, and a description of the machine.
+"""What the benchmark scripts share: a median with its range, a description of the machine, and the
+driver that trains configs over seeds at one wall-clock budget (``run_at_budget``).
 
 A figure without the machine it ran on cannot be compared, so every script records the same fields.
 The scripts import this module by name: Python puts a script's own folder on ``sys.path``.
