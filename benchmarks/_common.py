@@ -163,6 +163,14 @@ def in_own_process(function: Any, *args: Any) -> Any:
         return pool.submit(function, *args).result()
 
 
+def report_path(out: Path, suffix: str) -> Path:
+    """``OUT`` with ``suffix`` appended: ``--out results/gamma0.1`` writes ``gamma0.1.json``, where
+    ``Path.with_suffix`` took ``.1`` for a suffix and wrote ``gamma0.json`` over another report's name.
+    An ``OUT`` that already ends in ``.json`` or ``.md`` has that ending swapped."""
+    base = out.with_suffix("") if out.suffix in (".json", ".md") else out
+    return base.with_name(base.name + suffix)
+
+
 def write_replacing(files: dict[Path, str]) -> None:
     """Write each file whole through a ``.partial`` sibling, so a reader never sees half a report."""
     for target, text in files.items():
@@ -216,7 +224,7 @@ def run_at_budget(
 
     # a report names the budget only when the budget chose the steps
     named_budget = None if steps_given is not None else budget_min
-    results, steps, per_step = load_budget_report(out.with_suffix(".json"), run_type) if append else ([], {}, {})
+    results, steps, per_step = load_budget_report(report_path(out, ".json"), run_type) if append else ([], {}, {})
     done = {(r.config, r.seed) for r in results}
     with tempfile.TemporaryDirectory() as tmp:
         work = str(work_dir or tmp)

@@ -44,6 +44,7 @@ from typing import Any
 from _common import (
     gan_command,
     machine,
+    report_path,
     run_at_budget,
     seconds_per_step,
     train_timed,
@@ -192,7 +193,7 @@ def write_report(
         "runs": [asdict(r) for r in results],
     }
     table = markdown(results)
-    write_replacing({out.with_suffix(".json"): json.dumps(report, indent=2) + "\n", out.with_suffix(".md"): table})
+    write_replacing({report_path(out, ".json"): json.dumps(report, indent=2) + "\n", report_path(out, ".md"): table})
     return table
 
 

@@ -46,7 +46,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from _common import cpu_model
+from _common import cpu_model, report_path
 
 VANILLA_STEPS = 10_000
 TOY_R1 = ("r1=1",)  # gamma; the toy sets' scale is about 1 (the ring's radius)
@@ -227,7 +227,7 @@ def write_report(out: Path, results: Sequence[RunResult], jobs: int, total_s: fl
     }
     table = markdown(rows)
     for suffix, text in ((".json", json.dumps(report, indent=2) + "\n"), (".md", table)):
-        target = out.with_suffix(suffix)
+        target = report_path(out, suffix)
         partial = target.with_name(target.name + ".partial")
         partial.write_text(text)
         partial.replace(target)  # a reader never sees half a report
@@ -255,7 +255,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--jobs must be >= 1")
 
     os.environ.setdefault("OMP_NUM_THREADS", "1")  # inherited by the workers before torch loads
-    results, earlier_s = _load_runs(args.out.with_suffix(".json")) if args.append else ([], 0.0)
+    results, earlier_s = _load_runs(report_path(args.out, ".json")) if args.append else ([], 0.0)
     done = {(r.config, r.dataset, r.seed) for r in results}
     jobs = [
         (CONFIGS[c], d, s) for c in args.configs for d in args.datasets for s in args.seeds if (c, d, s) not in done

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from benchmark_scripts import BENCHMARKS
+from benchmark_scripts import BENCHMARKS, load_benchmark
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
@@ -65,3 +65,12 @@ def test_a_worker_ends_when_the_benchmark_that_started_it_is_killed(tmp_path: Pa
             parent.kill()
         if pid_file.exists() and pid_file.read_text() and _alive(int(pid_file.read_text())):
             os.kill(int(pid_file.read_text()), signal.SIGKILL)
+
+
+def test_a_report_keeps_every_dot_of_its_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--out results/gamma0.1`` once wrote ``gamma0.json`` (``Path.with_suffix`` read ``.1`` as a suffix)."""
+    common = load_benchmark("_common", monkeypatch)
+    assert common.report_path(Path("r/gamma0.1"), ".json") == Path("r/gamma0.1.json")
+    assert common.report_path(Path("r/gamma0.1"), ".md") == Path("r/gamma0.1.md")
+    assert common.report_path(Path("r/plain"), ".md") == Path("r/plain.md")
+    assert common.report_path(Path("r/named.json"), ".md") == Path("r/named.md")  # an ending given is swapped

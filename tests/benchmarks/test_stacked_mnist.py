@@ -66,8 +66,9 @@ def test_every_config_resolves_to_a_run_config(monkeypatch: pytest.MonkeyPatch) 
 def test_a_run_with_given_steps_records_no_budget(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """--steps skips the calibration, so the report must not claim the default budget chose the steps."""
     bench = load_benchmark("stacked_mnist", monkeypatch)
-    out = tmp_path / "sm"
+    out = tmp_path / "sm-gamma0.1"  # a dot in the name: the report is sm-gamma0.1.json, not sm-gamma0.json
     argv = ["--configs", "dcgan", "--seeds", "0", "--steps", "20", "--samples", "100", "--out", str(out)]
     assert bench.main(argv) == 0
-    report = json.loads(out.with_suffix(".json").read_text())
+    assert sorted(p.name for p in tmp_path.glob("*.*")) == ["sm-gamma0.1.json", "sm-gamma0.1.md"]
+    report = json.loads((tmp_path / "sm-gamma0.1.json").read_text())
     assert report["budget_min"] is None and report["seconds_per_step"] == {} and report["steps"] == {"dcgan": 20}
