@@ -8,7 +8,8 @@ import torch
 from gan_core import R1, R2, DataInfo, Noise, Registry, RpGANLoss
 from gan_core.testing import tiny_run_config
 from gan_plugin_r3gan import R3GAN, R3Discriminator, R3Generator, ResidualBlock
-from gan_plugin_r3gan.networks import LEAKY_GAIN, Resample, _lowpass, inward_clamp
+from gan_plugin_r3gan.config import R3GANConfig
+from gan_plugin_r3gan.networks import LEAKY_GAIN, MinibatchStd, Resample, _lowpass, inward_clamp
 
 DIGITS = DataInfo(shape=(1, 28, 28), kind="image", num_classes=10)
 
@@ -84,3 +85,51 @@ def test_the_output_clamp_passes_only_gradients_that_lead_back_into_the_range() 
     out.backward(torch.tensor([-1.0, 1.0, -1.0, 1.0, 1.0, -1.0]))
     assert x.grad is not None
     assert x.grad.tolist() == [-1.0, 0.0, -1.0, 1.0, 1.0, 0.0]  # up from -3 kept, further down dropped, ...
+
+
+def test_the_minibatch_deviation_of_a_batch_computed_by_hand() -> None:
+    """Groups of 2 in a batch of 4 pair samples 0 with 2 and 1 with 3 (StyleGAN2's layout); the extra
+    channel is each group's population deviation, averaged over the channels of its set."""
+    x = torch.tensor([[0.0, 0.0], [1.0, 1.0], [2.0, 4.0], [3.0, 3.0]]).view(4, 2, 1, 1)
+    one = MinibatchStd(group_size=2)(x)
+    assert one.shape == (4, 3, 1, 1) and torch.equal(one[:, :2], x)
+    # group (0, 2): deviations 1 and 2, mean 1.5; group (1, 3): 1 and 1
+    assert one[:, 2].flatten().tolist() == pytest.approx([1.5, 1.0, 1.5, 1.0], abs=1e-6)
+    two = MinibatchStd(group_size=2, channels=2)(x)  # one channel per set of channels
+    assert torch.allclose(two[:, 2:].flatten(1), torch.tensor([[1.0, 2], [1, 1], [1, 2], [1, 1]]), atol=1e-6)
+    # a batch that the group size does not divide: the largest divisor below it (5: groups of 1, no spread)
+    assert MinibatchStd(group_size=4)(torch.randn(5, 2, 3, 3))[:, 2].max().item() == pytest.approx(1e-4)
+    whole = MinibatchStd(group_size=4)(x)[:, 2, 0, 0]  # 4 divides 4: one group, one value for all
+    assert torch.allclose(whole, whole[:1].expand(4))
+
+
+def test_the_minibatch_deviation_lets_a_score_read_the_other_samples() -> None:
+    """Without it every score is a function of its own sample; with it, of its group too."""
+    x = torch.randn(4, 3, 28, 28)
+    changed = x.clone()
+    changed[2] += 1.0  # in sample 0's group of 2 (samples 0 and 2)
+    for group, coupled in ((0, False), (2, True)):
+        torch.manual_seed(0)
+        d = R3Discriminator((3, 28, 28), widths=(16, 8), blocks=1, cardinality_width=8, expansion=2, mbstd_group=group)
+        with torch.no_grad():
+            moved = (d(x) - d(changed))[[0, 1]].abs()
+        assert (moved[0] > 1e-6) == coupled and moved[1] < 1e-6  # sample 1's group (1, 3) is untouched
+
+
+def test_the_linear_stem_is_a_full_map_of_the_noise_onto_the_small_map() -> None:
+    g = R3Generator(8, (3, 28, 28), widths=(16, 8), blocks=1, cardinality_width=8, expansion=2, stem="linear")
+    assert g.project.weight.shape == (16 * 7 * 7, 8) and not hasattr(g, "basis")
+    assert g(torch.randn(4, 8)).shape == (4, 3, 28, 28)
+    basis = R3Generator(8, (3, 28, 28), widths=(16, 8), blocks=1, cardinality_width=8, expansion=2)
+    assert {"basis", "scale.weight"} <= set(basis.state_dict())  # the default keeps R3GAN's stem, and old runs load
+
+
+def test_the_departures_from_r3gan_are_checked_settings() -> None:
+    from gan_core import ConfigError
+
+    with pytest.raises(ConfigError, match=r"^stem: .*basis.*linear"):
+        R3GANConfig(stem="conv")
+    small_map = r"^mbstd_channels: must divide the discriminator's width at the small map \(32\), got 3"
+    with pytest.raises(ConfigError, match=small_map):
+        R3GANConfig(mbstd_group=4, mbstd_channels=3)
+    assert R3GANConfig(mbstd_channels=3).mbstd_group == 0  # off: the channels are not read

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import attrs
 
-from gan_core import ConfigError, in_range, layer_sizes, non_negative, positive
+from gan_core import ConfigError, in_range, layer_sizes, non_negative, one_of, positive
 
 
 @attrs.frozen(kw_only=True)
@@ -45,6 +45,28 @@ class R3GANConfig:
     expansion: int = attrs.field(  # inside each block (R3GAN: 2)
         default=2, validator=positive, metadata={"help": "channel expansion inside each residual block"}
     )
+    # departures from R3GAN, each measured on Stacked MNIST (docs/results.md)
+    stem: str = attrs.field(  # R3GAN: "basis"
+        default="basis",
+        validator=one_of("basis", "linear"),
+        metadata={
+            "help": "the generator's small map: \"basis\" (R3GAN's learned pattern per channel scaled by a "
+            'linear map of z) or "linear" (a full linear map of z, as DCGAN\'s)'
+        },
+    )
+    mbstd_group: int = attrs.field(  # R3GAN: none; ProGAN and StyleGAN2: 4
+        default=0,
+        validator=non_negative,
+        metadata={
+            "help": "groups of this many samples whose feature deviation the discriminator's small map "
+            "reads (minibatch standard deviation); 0: off"
+        },
+    )
+    mbstd_channels: int = attrs.field(  # StyleGAN2: 1
+        default=1,
+        validator=positive,
+        metadata={"help": "channels of the minibatch standard deviation; must divide d_widths' first width"},
+    )
     # the loss: R3GAN's relativistic pairing loss; any registered one may be tried. Its penalties, R1 and
     # R2 with one gamma (R3GAN: 0.05 on CIFAR-10, 2 on FFHQ-64), are the core's train.r1 and train.r2,
     # which the variant's train_defaults set
@@ -70,6 +92,12 @@ class R3GANConfig:
     )
 
     def __attrs_post_init__(self) -> None:
+        if self.mbstd_group and self.d_widths[0] % self.mbstd_channels:
+            raise ConfigError(
+                "mbstd_channels",
+                f"must divide the discriminator's width at the small map ({self.d_widths[0]}), "
+                f"got {self.mbstd_channels}",
+            )
         for width in (*self.g_widths, *self.d_widths):
             if (width * self.expansion) % self.group_width:
                 raise ConfigError(

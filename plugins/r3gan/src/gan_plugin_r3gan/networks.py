@@ -130,12 +130,35 @@ def inward_clamp(x: Tensor, low: float, high: float) -> Tensor:
     return _InwardClamp.apply(x, low, high)  # type: ignore[no-any-return]
 
 
+class MinibatchStd(nn.Module):
+    """Append the features' standard deviation over small groups of samples as extra channels.
+
+    Karras et al. (2018, ProGAN) and StyleGAN2 give the discriminator this one batch-level statistic so
+    that a generator drawing too little variety is visible in every sample it draws; R3GAN drops it.
+    Sample ``i`` of a batch of ``n`` is grouped with ``i + n/g``, ``i + 2n/g``, ... (StyleGAN2's layout),
+    ``g`` being the largest divisor of ``n`` up to ``group_size``; the ``c`` channels are split into
+    ``channels`` sets, and each set's deviation, averaged over its channels and pixels, is one channel."""
+
+    def __init__(self, group_size: int, channels: int = 1) -> None:
+        super().__init__()
+        self.group_size, self.channels = group_size, channels
+
+    def forward(self, x: Tensor) -> Tensor:
+        n, c, h, w = x.shape
+        group = max(g for g in range(1, min(self.group_size, n) + 1) if n % g == 0)
+        y = x.reshape(group, n // group, self.channels, c // self.channels, h, w)
+        y = (y - y.mean(0)).square().mean(0).add(1e-8).sqrt()  # per group: (n/g, channels, c/channels, h, w)
+        y = y.mean(dim=(2, 3, 4)).repeat(group, 1)  # (n, channels): each sample gets its group's value
+        return torch.cat([x, rearrange(y, "n f -> n f 1 1").expand(n, self.channels, h, w)], dim=1)
+
+
 def _blocks(width: int, count: int, cardinality: int, expansion: int, total: int) -> list[nn.Module]:
     return [ResidualBlock(width, cardinality, expansion, total) for _ in range(count)]
 
 
 class R3Generator(nn.Module):
-    """``z -> basis (start x start) * linear(z) -> [blocks, upsample]* -> blocks -> 1x1 conv -> clamp``."""
+    """``z -> basis (start x start) * linear(z) -> [blocks, upsample]* -> blocks -> 1x1 conv -> clamp``;
+    ``stem="linear"`` replaces the basis by a full linear map of ``z`` onto the small map, as DCGAN's."""
 
     def __init__(
         self,
@@ -146,6 +169,7 @@ class R3Generator(nn.Module):
         cardinality_width: int,
         expansion: int,
         value_range: tuple[float, float] = (-1.0, 1.0),
+        stem: str = "basis",
     ) -> None:
         super().__init__()
         plan = conv_plan(shape, 1)
@@ -153,8 +177,12 @@ class R3Generator(nn.Module):
         stages = plan.doublings + 1
         widths = _stage_widths(widths, stages)
         total = blocks * stages
-        self.basis = nn.Parameter(torch.randn(widths[0], plan.start, plan.start))
-        self.scale = msr_init_(nn.Linear(latent_dim, widths[0], bias=False))
+        self.stem = stem
+        if stem == "basis":  # R3GAN: one learned pattern per channel, scaled by a linear map of z
+            self.basis = nn.Parameter(torch.randn(widths[0], plan.start, plan.start))
+            self.scale = msr_init_(nn.Linear(latent_dim, widths[0], bias=False))
+        else:  # DCGAN's projection: every pixel of every channel its own linear map of z
+            self.project = msr_init_(nn.Linear(latent_dim, widths[0] * plan.start**2, bias=False))
         layers: list[nn.Module] = []
         for index, width in enumerate(widths):
             if index:
@@ -165,7 +193,10 @@ class R3Generator(nn.Module):
         self.value_range = ValueRange(*value_range)
 
     def forward(self, z: Tensor, y: Tensor | None = None) -> Tensor:
-        x = self.basis[None] * rearrange(self.scale(z), "b c -> b c 1 1")
+        if self.stem == "basis":
+            x = self.basis[None] * rearrange(self.scale(z), "b c -> b c 1 1")
+        else:
+            x = rearrange(self.project(z), "b (c h w) -> b c h w", h=self.start, w=self.start)
         x = x.contiguous(memory_format=torch.channels_last)  # oneDNN's fast layout: ~20% per step on a CPU
         image = self.value_range.from_unit(self.to_image(self.body(x)))  # centred on the range
         return inward_clamp(image, self.value_range.low, self.value_range.high).contiguous()
@@ -173,10 +204,19 @@ class R3Generator(nn.Module):
 
 class R3Discriminator(nn.Module):
     """``x -> 1x1 conv -> [blocks, downsample]* -> blocks -> depthwise conv (start x start) -> linear``:
-    one raw score per sample (the relativistic loss reads differences of scores)."""
+    one raw score per sample (the relativistic loss reads differences of scores). With ``mbstd_group``
+    the small map's stage starts by appending :class:`MinibatchStd`'s channels and merging them back
+    into its width with a 1x1 convolution, so that its blocks read them."""
 
     def __init__(
-        self, shape: Sequence[int], widths: Sequence[int], blocks: int, cardinality_width: int, expansion: int
+        self,
+        shape: Sequence[int],
+        widths: Sequence[int],
+        blocks: int,
+        cardinality_width: int,
+        expansion: int,
+        mbstd_group: int = 0,
+        mbstd_channels: int = 1,
     ) -> None:
         super().__init__()
         plan = conv_plan(shape, 1)
@@ -186,6 +226,8 @@ class R3Discriminator(nn.Module):
         self.from_image = _conv(shape[0], widths[0], 1)
         layers: list[nn.Module] = []
         for index, width in enumerate(widths):
+            if mbstd_group and index + 1 == len(widths):
+                layers += [MinibatchStd(mbstd_group, mbstd_channels), _conv(width + mbstd_channels, width, 1)]
             layers += _blocks(width, blocks, width * expansion // cardinality_width, expansion, total)
             if index + 1 < len(widths):
                 layers.append(Resample(width, widths[index + 1], up=False))

@@ -31,9 +31,24 @@ def build(config: R3GANConfig, data: DataInfo) -> Game:
     pairing loss and Adam with beta1 = 0 for both players (R1 and R2 come from train.r1 and train.r2)."""
     shape = _image_shape(data)
     generator = R3Generator(
-        config.latent_dim, shape, config.g_widths, config.blocks, config.group_width, config.expansion, data.value_range
+        config.latent_dim,
+        shape,
+        config.g_widths,
+        config.blocks,
+        config.group_width,
+        config.expansion,
+        data.value_range,
+        stem=config.stem,
     )
-    discriminator = R3Discriminator(shape, config.d_widths, config.blocks, config.group_width, config.expansion)
+    discriminator = R3Discriminator(
+        shape,
+        config.d_widths,
+        config.blocks,
+        config.group_width,
+        config.expansion,
+        mbstd_group=config.mbstd_group,
+        mbstd_channels=config.mbstd_channels,
+    )
     betas = (config.beta1, config.beta2)
     return Game(
         generator=generator,
