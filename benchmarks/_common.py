@@ -180,6 +180,12 @@ def write_replacing(files: dict[Path, str]) -> None:
         partial.replace(target)
 
 
+def write_report_files(out: Path, record: str, table: str) -> None:
+    """A benchmark's report: ``OUT.json`` (the record, serialised) and ``OUT.md`` (its table), each
+    written whole (:func:`write_replacing`) under :func:`report_path`'s names."""
+    write_replacing({report_path(out, ".json"): record, report_path(out, ".md"): table})
+
+
 def load_budget_report(path: Path, run_type: Any) -> tuple[list[Any], dict[str, int], dict[str, float]]:
     """The runs (as ``run_type``), step counts and calibrations of an earlier report of a benchmark at a
     wall-clock budget, for ``--append``; nothing where there is no report yet."""

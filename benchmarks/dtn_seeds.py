@@ -39,7 +39,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from _common import exit_with_parent, gan_command, machine, report_path
+from _common import exit_with_parent, gan_command, machine, write_report_files
 
 #: each config's settings on top of the defaults: the paper's three ablations (Taigman et al. 2017, Table 1)
 CONFIGS: dict[str, list[str]] = {
@@ -221,8 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_source_only:
         report["source_only"] = {str(s): source_only(args.source, args.target, s, args.runs) for s in args.seeds}
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    report_path(args.out, ".json").write_text(json.dumps(report, indent=2) + "\n")
-    report_path(args.out, ".md").write_text(markdown(report))
+    write_report_files(args.out, json.dumps(report, indent=2) + "\n", markdown(report))
     print(markdown(report))
     return 0
 

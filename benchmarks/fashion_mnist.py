@@ -44,11 +44,10 @@ from typing import Any
 from _common import (
     gan_command,
     machine,
-    report_path,
     run_at_budget,
     seconds_per_step,
     train_timed,
-    write_replacing,
+    write_report_files,
 )
 
 DATASET = "fashion-mnist"
@@ -193,7 +192,7 @@ def write_report(
         "runs": [asdict(r) for r in results],
     }
     table = markdown(results)
-    write_replacing({report_path(out, ".json"): json.dumps(report, indent=2) + "\n", report_path(out, ".md"): table})
+    write_report_files(out, json.dumps(report, indent=2) + "\n", table)
     return table
 
 

@@ -71,7 +71,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from _common import machine, report_path
+from _common import machine, write_report_files
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "reliability"
 PARTS = ("soak", "damage", "bad")
@@ -1237,8 +1237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     record["wall_s"] = round(time.perf_counter() - started, 1)
     table = markdown(record)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    report_path(args.out, ".json").write_text(json.dumps(record, indent=2, default=str) + "\n")
-    report_path(args.out, ".md").write_text(table)
+    write_report_files(args.out, json.dumps(record, indent=2, default=str) + "\n", table)
     print(table)
     for problem in record["problems"]:
         print(f"problem: {problem}", file=sys.stderr)

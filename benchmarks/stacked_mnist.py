@@ -44,7 +44,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from _common import machine, report_path, run_at_budget, seconds_per_step, train_timed, write_replacing
+from _common import machine, run_at_budget, seconds_per_step, train_timed, write_report_files
 
 DATASET = "stacked-mnist"
 SAMPLES = 26_000  # the literature's evaluation size
@@ -335,7 +335,7 @@ def write_report(
         "runs": [asdict(r) for r in results],
     }
     table = markdown(rows)
-    write_replacing({report_path(out, ".json"): json.dumps(report, indent=2) + "\n", report_path(out, ".md"): table})
+    write_report_files(out, json.dumps(report, indent=2) + "\n", table)
     return table
 
 

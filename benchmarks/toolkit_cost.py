@@ -25,7 +25,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from _common import Spread, exit_with_parent, machine, report_path, seconds_per_step
+from _common import Spread, exit_with_parent, machine, seconds_per_step, write_report_files
 
 #: each option's settings on top of the base run (``--set`` style)
 OPTIONS: Mapping[str, tuple[str, ...]] = {
@@ -110,8 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "summary": rows,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    report_path(args.out, ".json").write_text(json.dumps(record, indent=2) + "\n")
-    report_path(args.out, ".md").write_text(table)
+    write_report_files(args.out, json.dumps(record, indent=2) + "\n", table)
     print(table)
     return 0
 

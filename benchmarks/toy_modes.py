@@ -46,7 +46,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from _common import cpu_model, report_path
+from _common import cpu_model, report_path, write_report_files
 
 VANILLA_STEPS = 10_000
 TOY_R1 = ("r1=1",)  # gamma; the toy sets' scale is about 1 (the ring's radius)
@@ -226,11 +226,7 @@ def write_report(out: Path, results: Sequence[RunResult], jobs: int, total_s: fl
         "runs": [asdict(r) for r in results],
     }
     table = markdown(rows)
-    for suffix, text in ((".json", json.dumps(report, indent=2) + "\n"), (".md", table)):
-        target = report_path(out, suffix)
-        partial = target.with_name(target.name + ".partial")
-        partial.write_text(text)
-        partial.replace(target)  # a reader never sees half a report
+    write_report_files(out, json.dumps(report, indent=2) + "\n", table)  # a reader never sees half a report
     return table
 
 
