@@ -174,6 +174,14 @@ CONFIGS: Mapping[str, BudgetConfig] = {
             ("model.stem=linear", "model.mbstd_group=4", "train.r1=0.1", "train.r2=0.1"),
             "r3gan-mbstd-linear-stem with R1 and R2 at 0.1: the two changes that each helped seed 1",
         ),
+        # what remains after them is each channel's digits drawn unevenly (docs/results.md, 2026-12-06):
+        # PacGAN's answer, a discriminator that scores samples in packs (worse over three seeds)
+        BudgetConfig(
+            "r3gan-gamma0.1-mbstd-linear-stem-pack2",
+            "r3gan",
+            ("model.stem=linear", "model.mbstd_group=4", "train.r1=0.1", "train.r2=0.1", "model.pack=2"),
+            "r3gan-gamma0.1-mbstd-linear-stem with a discriminator that scores packs of two samples (PacGAN)",
+        ),
     )
 }
 #: what a plain run compares: the published rows' kind of model, with and without the toolkit, and

@@ -15,6 +15,7 @@ BAD_VALUES: Mapping[str, list[Any]] = {
     "blocks": [0],
     "group_width": [0, 5],  # 5 divides no width x expansion of the defaults
     "expansion": [0],
+    "pack": [0],
     "train.r1": [-0.1],
     "train.reg_every": [0],
     "lr": [0, -1e-4],

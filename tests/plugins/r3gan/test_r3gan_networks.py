@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import torch
 
 from gan_core import R1, R2, DataInfo, Noise, Registry, RpGANLoss
-from gan_core.testing import tiny_run_config
+from gan_core.testing import check_training_step, tiny_run_config
 from gan_plugin_r3gan import R3GAN, R3Discriminator, R3Generator, ResidualBlock
 from gan_plugin_r3gan.config import R3GANConfig
 from gan_plugin_r3gan.networks import LEAKY_GAIN, MinibatchStd, Resample, _lowpass, inward_clamp
@@ -133,3 +135,70 @@ def test_the_departures_from_r3gan_are_checked_settings() -> None:
     with pytest.raises(ConfigError, match=small_map):
         R3GANConfig(mbstd_group=4, mbstd_channels=3)
     assert R3GANConfig(mbstd_channels=3).mbstd_group == 0  # off: the channels are not read
+
+
+def _packed(pack: int) -> R3Discriminator:
+    torch.manual_seed(0)
+    return R3Discriminator((3, 28, 28), widths=(16, 8), blocks=1, cardinality_width=8, expansion=2, pack=pack)
+
+
+def test_a_pack_of_one_is_the_default_discriminator_unchanged() -> None:
+    torch.manual_seed(0)
+    default = R3Discriminator((3, 28, 28), widths=(16, 8), blocks=1, cardinality_width=8, expansion=2)
+    one = _packed(1)
+    assert default.state_dict().keys() == one.state_dict().keys()
+    assert all(torch.equal(a, b) for a, b in zip(default.state_dict().values(), one.state_dict().values(), strict=True))
+    x = torch.randn(5, 3, 28, 28)  # any batch: one is every batch's divisor
+    with torch.no_grad():
+        assert torch.equal(default(x), one(x))
+
+
+def test_a_packed_discriminator_scores_consecutive_samples_together() -> None:
+    """Packs of 2 in a batch of 4 are samples (0, 1) and (2, 3), their channels stacked in that order;
+    each sample gets its pack's score, and a score reads its own pack and no other."""
+    d = _packed(2)
+    assert d.from_image.in_channels == 6
+    x = torch.randn(4, 3, 28, 28)
+    with torch.no_grad():
+        scores = d(x)
+        assert scores.shape == (4,) and scores[0] == scores[1] and scores[2] == scores[3]
+        by_hand = d.head(d.basis(d.body(d.from_image(torch.cat([x[2], x[3]])[None]))).flatten(1))
+        assert torch.allclose(scores[2], by_hand.flatten()[0], atol=1e-6)
+        changed = x.clone()
+        changed[1] += 1.0  # in pack (0, 1)
+        moved = (scores - d(changed)).abs()
+    assert moved[0] > 1e-6 and moved[2] < 1e-6
+
+
+def test_packed_scores_make_the_losses_means_over_packs_and_r1_m_times_a_packs() -> None:
+    """RpGAN over repeated scores is RpGAN over packs; R1's per-sample mean of the summed scores'
+    gradient is m times the mean over packs of each pack's own gradient norm (the docstring's rule)."""
+    d, m = _packed(2), 2
+    real, fake = torch.randn(4, 3, 28, 28), torch.randn(4, 3, 28, 28)
+    loss = RpGANLoss()
+    with torch.no_grad():
+        packs_real, packs_fake = d(real)[::m], d(fake)[::m]
+        assert torch.allclose(
+            loss.discriminator_loss(d(real), d(fake)), loss.discriminator_loss(packs_real, packs_fake), atol=1e-6
+        )
+    penalty = R1(gamma=2.0).penalty(d, real, fake, None)  # gamma / 2 = 1
+    x = real.clone().requires_grad_(True)
+    per_pack = []
+    for start in range(0, 4, m):
+        (grad,) = torch.autograd.grad(d(x)[start], x)  # the pack's one score, by its own members
+        per_pack.append(grad[start : start + m].square().sum())
+    assert torch.allclose(penalty, m * torch.stack(per_pack).mean(), rtol=1e-5)
+
+
+def test_a_batch_the_pack_does_not_divide_is_a_one_line_error() -> None:
+    from gan_core import ConfigError
+
+    with pytest.raises(ConfigError, match=r"^model\.pack: a batch of 5 samples does not split into packs of 2"):
+        _packed(2)(torch.randn(5, 3, 28, 28))
+    with pytest.raises(ConfigError, match=r"^pack: "):
+        R3GANConfig(pack=0)
+
+
+def test_a_packed_r3gan_trains_a_step_with_its_penalties(tmp_path: Path) -> None:
+    small = {"latent_dim": 8, "g_widths": [16, 8], "d_widths": [8, 8], "group_width": 8}
+    check_training_step(R3GAN, tmp_path, data_shape=(3, 28, 28), config_overrides={**small, "pack": 2})

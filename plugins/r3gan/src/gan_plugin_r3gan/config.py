@@ -67,6 +67,14 @@ class R3GANConfig:
         validator=positive,
         metadata={"help": "channels of the minibatch standard deviation; must divide d_widths' first width"},
     )
+    pack: int = attrs.field(  # R3GAN: 1; PacGAN: 2 to 4
+        default=1,
+        validator=positive,
+        metadata={
+            "help": "samples the discriminator scores together, their channels stacked (PacGAN); "
+            "1: each alone. train.batch_size per process must be a multiple"
+        },
+    )
     # the loss: R3GAN's relativistic pairing loss; any registered one may be tried. Its penalties, R1 and
     # R2 with one gamma (R3GAN: 0.05 on CIFAR-10, 2 on FFHQ-64), are the core's train.r1 and train.r2,
     # which the variant's train_defaults set

@@ -22,9 +22,10 @@ that passes gradients which point back into the range: R3GAN's discriminator see
 the range and pushes it back, and the clamp keeps that push, where ``tanh`` (tried first) saturated on
 Stacked MNIST's black backgrounds within 500 steps and left the generator without a gradient. And the
 small map is 4 to 7 pixels (28-pixel digits start from 7x7), as the core's DCGAN stacks size themselves.
-Two more are settings, off by default: a full linear stem (``stem="linear"``) and a minibatch standard
+Three more are settings, off by default: a full linear stem (``stem="linear"``) and a minibatch standard
 deviation in the discriminator (``mbstd_group``), what DCGAN's networks have and R3GAN's lack, measured
-on Stacked MNIST for the channels' dependence (docs/results.md).
+on Stacked MNIST for the channels' dependence, and PacGAN's packing (``pack``), measured there for the
+digits each channel draws too often or too rarely, and worse over three seeds (docs/results.md).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from gan_core.backbones import ValueRange, conv_plan
+from gan_core.errors import ConfigError
 
 LEAKY_SLOPE = 0.2
 LEAKY_GAIN = math.sqrt(2 / (1 + LEAKY_SLOPE**2))  # He et al. 2015's gain for a leaky ReLU
@@ -209,7 +211,18 @@ class R3Discriminator(nn.Module):
     """``x -> 1x1 conv -> [blocks, downsample]* -> blocks -> depthwise conv (start x start) -> linear``:
     one raw score per sample (the relativistic loss reads differences of scores). With ``mbstd_group``
     the small map's stage starts by appending :class:`MinibatchStd`'s channels and merging them back
-    into its width with a 1x1 convolution, so that its blocks read them."""
+    into its width with a 1x1 convolution, so that its blocks read them.
+
+    With ``pack = m > 1`` the discriminator scores ``m`` consecutive samples of the batch at once, their
+    channels stacked (Lin et al. 2018, "PacGAN: The power of two samples in generative adversarial
+    networks"): a generator that draws some modes too often shows it in how often a pack repeats one,
+    which a discriminator of single samples cannot see. Each sample gets its pack's score, so the
+    core's losses (means over the batch) are PacGAN's means over packs exactly. R1 and R2 (a mean over
+    samples of the gradient of the summed scores) come out ``m`` times PacGAN's penalty on a pack:
+    ``train.r1 = gamma`` acts on the packed discriminator as ``m * gamma`` would on one that scored
+    each pack once. The core's ``g_out_grad`` probe, a sample's gradient times the batch, reads ``m``
+    times a pack's (its ratios, which the monitor watches, are unchanged). A batch the pack does not
+    divide is refused at the first score, since the builder does not see the batch size."""
 
     def __init__(
         self,
@@ -220,13 +233,15 @@ class R3Discriminator(nn.Module):
         expansion: int,
         mbstd_group: int = 0,
         mbstd_channels: int = 1,
+        pack: int = 1,
     ) -> None:
         super().__init__()
         plan = conv_plan(shape, 1)
         stages = plan.doublings + 1
         widths = list(reversed(_stage_widths(widths, stages)))  # fine to coarse
         total = blocks * stages
-        self.from_image = _conv(shape[0], widths[0], 1)
+        self.pack = pack
+        self.from_image = _conv(shape[0] * pack, widths[0], 1)
         layers: list[nn.Module] = []
         for index, width in enumerate(widths):
             if mbstd_group and index + 1 == len(widths):
@@ -241,9 +256,18 @@ class R3Discriminator(nn.Module):
         self.head = msr_init_(nn.Linear(widths[-1], 1, bias=False))
 
     def forward(self, x: Tensor, y: Tensor | None = None) -> Tensor:
+        if self.pack > 1:
+            if x.shape[0] % self.pack:
+                raise ConfigError(
+                    "model.pack",
+                    f"a batch of {x.shape[0]} samples does not split into packs of {self.pack}: "
+                    f"give train.batch_size (per process) a multiple of {self.pack}",
+                )
+            x = rearrange(x, "(b m) c h w -> b (m c) h w", m=self.pack)
         x = x.contiguous(memory_format=torch.channels_last)
         features = rearrange(self.basis(self.body(self.from_image(x))), "b c 1 1 -> b c")
-        return rearrange(self.head(features), "b 1 -> b")
+        scores = rearrange(self.head(features), "b 1 -> b")
+        return scores.repeat_interleave(self.pack) if self.pack > 1 else scores
 
 
 def _stage_widths(widths: Sequence[int], stages: int) -> list[int]:

@@ -48,6 +48,7 @@ def build(config: R3GANConfig, data: DataInfo) -> Game:
         config.expansion,
         mbstd_group=config.mbstd_group,
         mbstd_channels=config.mbstd_channels,
+        pack=config.pack,
     )
     betas = (config.beta1, config.beta2)
     return Game(
