@@ -174,6 +174,14 @@ CONFIGS: Mapping[str, BudgetConfig] = {
             ("model.stem=linear", "model.mbstd_group=4", "train.r1=0.1", "train.r2=0.1"),
             "r3gan-mbstd-linear-stem with R1 and R2 at 0.1: the two changes that each helped seed 1",
         ),
+        # which of the pair does it: the batch statistic alone, R3GAN's own generator kept (its stem
+        # shapes the generator's weights, so a default change of it would not load older runs)
+        BudgetConfig(
+            "r3gan-gamma0.1-mbstd",
+            "r3gan",
+            ("model.mbstd_group=4", "train.r1=0.1", "train.r2=0.1"),
+            "r3gan-gamma0.1-mbstd-linear-stem with R3GAN's basis stem: the minibatch deviation alone",
+        ),
         # what remains after them is each channel's digits drawn unevenly (docs/results.md, 2026-12-06):
         # PacGAN's answer, a discriminator that scores samples in packs (worse over three seeds)
         BudgetConfig(
