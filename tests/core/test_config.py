@@ -11,7 +11,7 @@ import pytest
 import tomli_w
 
 from gan_core import ConfigError, TrainConfig, Variant, resolve_config
-from gan_core._config import dump_config, load_run_config, parse_override, read_toml
+from gan_core._config import dump_config, fill_unrecorded, load_run_config, parse_override, read_toml, unstructure
 
 TINY = core_tiny.TINY
 
@@ -367,3 +367,48 @@ def test_read_toml_refuses_brackets_nested_thousands_deep(tmp_path: Path) -> Non
     with pytest.raises(ConfigError, match="nested thousands deep") as info:
         read_toml(deep)
     assert info.value.field == "--config" and "\n" not in str(info.value)
+
+
+# --- settings newer than a run ---------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class _GrownConfig:
+    """A config class after a release that added ``stem`` with a new default: runs written before
+    it were built the ``"old"`` way, which the field names as its unrecorded value."""
+
+    width: int = attrs.field(default=8)
+    stem: str = attrs.field(default="new", metadata={"unrecorded": "old"})
+    depth: int = attrs.field(default=2)  # added too, its default what runs did before it: no unrecorded value
+
+
+GROWN = Variant(name="grown", config_cls=_GrownConfig, build=core_tiny.build)
+
+
+def _older_run_file(tmp_path: Path, **model: Any) -> Path:
+    """A run's config.toml as a release before ``stem`` and ``depth`` wrote it."""
+    train = unstructure(TrainConfig())
+    return write_toml(tmp_path / "config.toml", {"variant": "grown", "train": train, "model": {"width": 8, **model}})
+
+
+def test_a_run_older_than_a_setting_reads_back_with_its_unrecorded_value(tmp_path: Path) -> None:
+    config = load_run_config(GROWN, _older_run_file(tmp_path))
+    assert config.model == _GrownConfig(stem="old", depth=2)
+
+
+def test_a_recorded_setting_wins_over_its_unrecorded_value(tmp_path: Path) -> None:
+    assert load_run_config(GROWN, _older_run_file(tmp_path, stem="new")).model.stem == "new"
+
+
+def test_a_config_file_the_user_writes_takes_the_default_for_what_it_leaves_out(tmp_path: Path) -> None:
+    """``--config`` files are partial by design: a missing setting there means the default, not an old run."""
+    assert resolve_config(GROWN, file_data=read_toml(_older_run_file(tmp_path))).model.stem == "new"
+
+
+def test_fill_unrecorded_leaves_the_data_alone_and_malformed_sections_to_resolve_config() -> None:
+    data = {"variant": "grown", "model": {"width": 3}}
+    assert fill_unrecorded(GROWN, data) == {"variant": "grown", "model": {"stem": "old", "width": 3}}
+    assert data == {"variant": "grown", "model": {"width": 3}}  # not changed in place
+    assert fill_unrecorded(GROWN, {"model": 5}) == {"model": 5}
+    with pytest.raises(ConfigError, match=r"^model: must be a table"):
+        resolve_config(GROWN, file_data=fill_unrecorded(GROWN, {"variant": "grown", "model": 5}))

@@ -33,6 +33,7 @@ from gan_core import (
 )
 from gan_core._ema import GeneratorAverage, ema_decay
 from gan_core._toolkit import spectrally_normalise
+from gan_core._training.trainer import cosine_factor
 from gan_core.augment import (
     DiffAugment,
     adjust_brightness,
@@ -249,6 +250,7 @@ def test_every_option_together_trains_and_resumes_bit_for_bit(tmp_path: Path) ->
         "train.r1": 1.0,
         "train.r2": 0.5,
         "train.reg_every": 2,
+        "train.penalty_final": 0.1,
         "train.spectral_norm": True,
         "train.diffaugment": "color,translation,cutout",
         "train.d_steps": 2,
@@ -339,3 +341,36 @@ def test_the_regularisers_log_their_sum_and_apply_lazily(tmp_path: Path) -> None
     rows = RunDir(tmp_path / "run").read_log()
     assert [("penalty" in row) for row in rows] == [True, False, True, False]  # updates 0 and 2 of 0-3
     assert result.steps == 4
+
+
+def test_the_cosine_schedule_of_gamma_by_hand() -> None:
+    """R3GAN's schedule: 1 at the first step, ``final`` at the last, their mean half way."""
+    assert cosine_factor(0.0, 0.1) == 1.0
+    assert cosine_factor(1.0, 0.1) == pytest.approx(0.1, abs=1e-15)
+    assert cosine_factor(0.5, 0.1) == pytest.approx(0.55)
+    assert cosine_factor(0.25, 0.1) == pytest.approx(0.1 + 0.45 * (1 + math.sqrt(0.5)))
+    assert cosine_factor(0.7, 1.0) == 1.0
+
+
+def test_penalty_final_lowers_r1_and_r2_step_by_step(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[tuple[str, float]] = []
+    for cls in (R1, R2):
+        original = cls.penalty
+
+        def recording(self: Any, *args: Any, _original: Any = original) -> Tensor:
+            seen.append((self.name, self.gamma))
+            return _original(self, *args)
+
+        monkeypatch.setattr(cls, "penalty", recording)
+    _fit(tmp_path / "run", steps=4, r1=2.0, r2=0.5, penalty_final=0.1)
+    factors = [1.0, 0.1 + 0.45 * (1 + math.sqrt(0.5)), 0.55, 0.1 + 0.45 * (1 - math.sqrt(0.5))]
+    expected = [(name, gamma * f) for f in factors for name, gamma in (("r1", 2.0), ("r2", 0.5))]
+    assert [name for name, _ in seen] == [name for name, _ in expected]
+    assert [gamma for _, gamma in seen] == pytest.approx([gamma for _, gamma in expected])
+
+
+def test_penalty_final_without_a_penalty_is_a_one_line_error() -> None:
+    with pytest.raises(ConfigError, match=r"^train\.penalty_final: schedules train.r1 and train.r2, which are both 0"):
+        tiny_config(penalty_final=0.1)
+    with pytest.raises(ConfigError, match=r"^train\.penalty_final: must be in \[0.0, 1.0\], got 1.5"):
+        tiny_config(r1=1.0, penalty_final=1.5)

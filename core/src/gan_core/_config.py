@@ -281,6 +281,17 @@ class TrainConfig:
         validator=_finite_non_negative,
         metadata={"help": "gamma of the zero-centred gradient penalty on generated samples (R2); 0: off"},
     )
+    # R3GAN's schedule of gamma (Huang et al. 2024, the presets of its train.py): R1's and R2's weights
+    # fall along a cosine from train.r1 and train.r2 at step 0 to this fraction of them at train.steps
+    # (R3GAN: a tenth); a function of the step alone, so resume stays exact; 1: constant
+    penalty_final: float = attrs.field(
+        default=1.0,
+        validator=in_range(0.0, 1.0),
+        metadata={
+            "help": "r1 and r2 at the last step, as a fraction of their values at the first, reached along "
+            "a cosine (R3GAN: 0.1); 1: constant"
+        },
+    )
     # lazy regularisation: r1 and r2 on every k-th discriminator update, times k (Karras et al. 2020)
     reg_every: int = attrs.field(
         default=1,
@@ -298,6 +309,14 @@ class TrainConfig:
         validator=_augment_policy,
         metadata={"help": "differentiable augmentation of every discriminator input (images only)"},
     )
+
+    def __attrs_post_init__(self) -> None:
+        if self.penalty_final != 1.0 and not (self.r1 or self.r2):
+            raise ConfigError(
+                "penalty_final",
+                f"schedules train.r1 and train.r2, which are both 0 (off); set one, or leave penalty_final at 1, "
+                f"got {self.penalty_final!r}",
+            )
 
     @property
     def augmentations(self) -> tuple[str, ...]:
@@ -579,7 +598,37 @@ def dump_config(config: RunConfig, path: Path) -> None:
     atomic_write_text(path, config_to_toml(config))
 
 
+#: the ``attrs.field(metadata=...)`` key naming the value of a setting in a run that does not record it
+UNRECORDED_KEY = "unrecorded"
+
+
+def fill_unrecorded(variant: ConfigSource, data: Mapping[str, Any]) -> dict[str, Any]:
+    """A run's saved ``config.toml`` data with the settings it predates filled in, for reading the run back.
+
+    A run records every setting it had, so a setting missing from its file is newer than the run,
+    which was trained with what the code did before the setting existed, not with today's default.
+    Where the two differ (a variant changed the default of a setting it added), the field says what
+    older runs did with ``metadata={"unrecorded": value}``, and this puts that value in; without it,
+    a missing setting takes its default as before. Only a run's own file is read this way: in a
+    ``--config`` file the user writes, a missing setting means "the default".
+    """
+    filled = dict(data)
+    for section, cls in (("train", TrainConfig), ("model", variant.config_cls)):
+        given = filled.get(section, {})
+        if not isinstance(given, Mapping):
+            continue  # resolve_config names the malformed section
+        missing = {
+            field.name: field.metadata[UNRECORDED_KEY]
+            for field in attrs.fields(cls)
+            if UNRECORDED_KEY in field.metadata and field.name not in given
+        }
+        if missing:
+            filled[section] = {**missing, **given}
+    return filled
+
+
 def load_run_config(variant: ConfigSource, path: Path) -> RunConfig:
     """Read back a ``config.toml`` written by :func:`dump_config` (a run's own: errors name
-    ``RUN_DIR/config.toml``, not ``--config``)."""
-    return resolve_config(variant, file_data=read_toml(path, field="RUN_DIR"))
+    ``RUN_DIR/config.toml``, not ``--config``; settings newer than the run take their
+    :func:`fill_unrecorded` values)."""
+    return resolve_config(variant, file_data=fill_unrecorded(variant, read_toml(path, field="RUN_DIR")))

@@ -41,7 +41,7 @@ import attrs
 from safetensors.torch import load_model
 from torch import nn
 
-from gan_core._config import CONFIG_FILE_NAME, RunConfig, config_to_toml, read_toml, resolve_config
+from gan_core._config import CONFIG_FILE_NAME, RunConfig, config_to_toml, fill_unrecorded, read_toml, resolve_config
 from gan_core._files import atomic_write_text
 from gan_core._inputs import InputSampler, Noise
 from gan_core._records import DataInfo
@@ -166,9 +166,9 @@ class RunDir:
 
     def load_config(self, registry: Registry) -> tuple[Variant, RunConfig]:
         """The run's variant (from the registry, by the name ``config.toml`` records) and its configuration."""
-        data = self.read_config_data()
         qualified = registry.variants.qualify(self.variant_name())
         variant = registry.variants[qualified]
+        data = fill_unrecorded(variant, self.read_config_data())
         try:
             return variant, resolve_config(variant, file_data=data, qualified_name=qualified)
         except ConfigError as error:  # the run's own file, not something typed: say which file

@@ -43,7 +43,7 @@ import tomli_w
 import torch
 from torch import Tensor, nn
 
-from gan_core._config import RunConfig, TrainConfig, resolve_config, unstructure
+from gan_core._config import UNRECORDED_KEY, RunConfig, TrainConfig, fill_unrecorded, resolve_config, unstructure
 from gan_core._deprecated import reset_registry
 from gan_core._game import Game, alternating_step
 from gan_core._inference import generate
@@ -314,8 +314,9 @@ def _expect_rejected(variant: Variant, key: str, value: Any, why: str) -> None:
 
 
 def check_config_class(variant: Variant) -> None:
-    """(a) The config class is a frozen attrs class that builds from its defaults alone, and the
-    defaults survive the trip through ``config.toml`` that every run directory relies on."""
+    """(a) The config class is a frozen attrs class that builds from its defaults alone, the
+    defaults survive the trip through ``config.toml`` that every run directory relies on, and the
+    ``unrecorded`` values that older runs are read back with (if any) make a valid config."""
     cls = variant.config_cls
     if not attrs.has(cls):
         raise _fail(variant, f"config_cls {cls.__name__} is not an attrs class; decorate it with @attrs.frozen")
@@ -350,6 +351,16 @@ def check_config_class(variant: Variant) -> None:
         raise _fail(variant, f"resolve_config gives {resolved.model!r}, not the defaults {config!r}")
     if reread != resolved:
         raise _fail(variant, f"config.toml reads back as {reread.model!r}, not {resolved.model!r}")
+    unrecorded = sorted(field.name for field in fields if UNRECORDED_KEY in field.metadata)
+    if unrecorded:  # what a run written before these settings existed is read back with
+        try:
+            resolve_config(variant, file_data=fill_unrecorded(variant, {"variant": variant.name}))
+        except Exception as error:
+            raise _fail(
+                variant,
+                f"the 'unrecorded' values of {', '.join(unrecorded)} do not make a valid config together "
+                f"({type(error).__name__}: {error}); they must be what the variant did before each setting existed",
+            ) from error
 
 
 _Model = dict[str, Any]

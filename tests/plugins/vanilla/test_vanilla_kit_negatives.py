@@ -16,7 +16,7 @@ import torch
 from torch import Tensor, nn
 from vanilla_helpers import MarginPlugin
 
-from gan_core import DataInfo, Game, Variant
+from gan_core import DataInfo, Game, Variant, one_of
 from gan_core.testing import (
     check_checkpoint_resume,
     check_config_class,
@@ -77,6 +77,22 @@ def test_mutable_config_class_is_caught() -> None:
     variant = attrs.evolve(VANILLA, name="mutable", config_cls=MutableConfig)
     with pytest.raises(AssertionError, match=r"'mutable'.*is mutable; use @attrs.frozen"):
         check_config_class(variant)
+
+
+def test_an_invalid_unrecorded_value_is_caught() -> None:
+    """A run older than a setting is read back with the setting's unrecorded value: one that the
+    validators refuse would make every such run unreadable, so the kit refuses it first."""
+
+    def grown(unrecorded: str) -> Variant:
+        @attrs.frozen(kw_only=True)
+        class GrownConfig(VanillaConfig):
+            stem: str = attrs.field(default="new", validator=one_of("old", "new"), metadata={"unrecorded": unrecorded})
+
+        return attrs.evolve(VANILLA, name="grown", config_cls=GrownConfig)
+
+    check_config_class(grown("old"))
+    with pytest.raises(AssertionError, match=r"'grown'.*the 'unrecorded' values of stem do not make a valid config"):
+        check_config_class(grown("od"))
 
 
 def test_discriminator_returning_batch_by_one_is_caught() -> None:

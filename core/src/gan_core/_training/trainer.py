@@ -9,6 +9,7 @@ The trainer never asks what kind of variant it runs: the game says what the gene
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import sys
 import time
@@ -35,6 +36,7 @@ from gan_core._inference import generate
 from gan_core._inputs import GeneratorInput
 from gan_core._monitor import Event, Monitor, default_detectors, scores_are_probabilities
 from gan_core._probes import PROBE_PREFIX, Probes
+from gan_core._protocols import Regularizer
 from gan_core._records import LoadedData, LossSpec
 from gan_core._registry import Registry
 from gan_core._rundir import Role, RunDir, checkpoint_step
@@ -50,6 +52,7 @@ from gan_core._variant import EvalContext, Evaluator, Variant, check_data
 from gan_core.augment import DiffAugment
 from gan_core.errors import ConfigError, DivergenceError, GanWarning, RunDirectoryError
 from gan_core.losses import CORE_LOSSES
+from gan_core.regularizers import R1, R2
 
 
 @attrs.define
@@ -112,6 +115,25 @@ class _LinearDecay:
         for opt, bases in zip(self._optimizers, self._base, strict=True):
             for group, base in zip(opt.param_groups, bases, strict=True):
                 group["lr"] = base * factor
+
+
+def cosine_factor(progress: float, final: float) -> float:
+    """The fraction of a setting's value at ``progress`` (0: the first step, 1: the last) of a cosine
+    from 1 to ``final``: R3GAN's schedule of gamma (its ``cosine_decay_with_warmup``, without warm-up)."""
+    return final + (1.0 - final) * 0.5 * (1.0 + math.cos(math.pi * progress))
+
+
+class _PenaltyDecay:
+    """The game's regularisers with every R1's and R2's gamma at the schedule's fraction
+    (``train.penalty_final``); the others (WGAN-GP's penalty, weight clipping) as built."""
+
+    def __init__(self, regularizers: Sequence[Regularizer], final: float) -> None:
+        self._built = tuple(regularizers)
+        self._final = final
+
+    def at(self, progress: float) -> tuple[Regularizer, ...]:
+        factor = cosine_factor(progress, self._final)
+        return tuple(attrs.evolve(r, gamma=r.gamma * factor) if isinstance(r, (R1, R2)) else r for r in self._built)
 
 
 def _wrappers_add_nothing(accelerator: Accelerator) -> bool:
@@ -352,6 +374,8 @@ class _Session:
         self.data, self.game, self.evaluators = data, game, evaluators
         self.averages = _Averages()
         self.ctx, self.schedule, self.progress = self._prepare(checkpoint)
+        final = self.train.penalty_final
+        self.penalty_decay = _PenaltyDecay(game.regularizers, final) if final != 1.0 else None
         self.average = self._average(checkpoint)
         self.start_step = self.progress.step
         self.fixed = game.inputs.fixed(self.train.grid_size, self.train.seed, data)
@@ -493,6 +517,8 @@ class _Session:
         self.ctx.begin(step)
         if self.schedule is not None:
             self.schedule.set(1.0 - step / self.train.steps)
+        if self.penalty_decay is not None:
+            self.ctx.regularizers = self.penalty_decay.at(step / self.train.steps)
         before = self.ctx.d_updates
         probing = self.train.probes and self._logs_at(step + 1)
         if probing:
