@@ -63,10 +63,25 @@ class BudgetConfig:
     note: str = ""
 
 
+#: r3gan's networks before 2026-12-06 made the linear stem and the minibatch deviation its defaults:
+#: R3GAN's basis stem and no batch statistic; every config measured before then pins them
+_BASIS_NO_MBSTD = ("model.stem=basis", "model.mbstd_group=0")
+#: DCGAN's linear stem and a minibatch deviation in D (ProGAN's): r3gan's networks since 2026-12-06
+_LINEAR_STEM_MBSTD = ("model.stem=linear", "model.mbstd_group=4")
 #: r3gan's batch before the screening of 2026-12-04 set it to 32; the configs measured before then pin it
 _BATCH_64 = ("train.batch_size=64",)
-#: r3gan's R1 and R2 weights before the sweep that set them to 0.01 (at batch 64, the default then)
-_GAMMA_0_1 = ("train.r1=0.1", "train.r2=0.1", *_BATCH_64)
+#: R1 and R2 at 0.1: r3gan's default until 2026-12-03 (at batch 64) and again since 2026-12-06
+_R1_R2_0_1 = ("train.r1=0.1", "train.r2=0.1")
+#: r3gan's R1 and R2 weights from the sweep of 2026-12-03 to 2026-12-06
+_GAMMA_0_01 = ("train.r1=0.01", "train.r2=0.01")
+#: r3gan's R1 and R2 before the sweep that set them to 0.01, at batch 64 (the defaults then)
+_GAMMA_0_1 = (*_R1_R2_0_1, *_BATCH_64)
+
+
+def _before_1206(*settings: str) -> tuple[str, ...]:
+    """A config measured before 2026-12-06, with the networks of the time pinned so that its row reproduces."""
+    return (*_BASIS_NO_MBSTD, *settings)
+
 
 CONFIGS: Mapping[str, BudgetConfig] = {
     c.name: c
@@ -89,59 +104,76 @@ CONFIGS: Mapping[str, BudgetConfig] = {
         BudgetConfig("r3gan", "r3gan", (), "gan-plugin-r3gan's documented defaults"),
         # the sweep that chose r3gan's learning rate, widths and gamma (docs/results.md; the command
         # above); all ran at batch 64, and the rate and width configs at gamma 0.1, the defaults then
-        BudgetConfig("r3gan-lr2e-4", "r3gan", ("model.lr=2e-4", *_GAMMA_0_1), "r3gan at R3GAN's own starting rate"),
-        BudgetConfig("r3gan-lr1e-3", "r3gan", ("model.lr=1e-3", *_GAMMA_0_1), "r3gan at a rate of 1e-3"),
+        BudgetConfig(
+            "r3gan-lr2e-4", "r3gan", _before_1206("model.lr=2e-4", *_GAMMA_0_1), "r3gan at R3GAN's own starting rate"
+        ),
+        BudgetConfig("r3gan-lr1e-3", "r3gan", _before_1206("model.lr=1e-3", *_GAMMA_0_1), "r3gan at a rate of 1e-3"),
         BudgetConfig(
             "r3gan-wide-d",
             "r3gan",
-            ("model.lr=2e-4", "model.d_widths=[128,32,8]", *_GAMMA_0_1),
+            _before_1206("model.lr=2e-4", "model.d_widths=[128,32,8]", *_GAMMA_0_1),
             "r3gan at 2e-4 with a discriminator four times as wide at 7x7 and twice at 14x14",
         ),
         BudgetConfig(
             "r3gan-wide-d-narrow-g",
             "r3gan",
-            ("model.lr=2e-4", "model.g_widths=[64,32,16]", "model.d_widths=[128,32,8]", *_GAMMA_0_1),
+            _before_1206("model.lr=2e-4", "model.g_widths=[64,32,16]", "model.d_widths=[128,32,8]", *_GAMMA_0_1),
             "r3gan-wide-d with a generator half as wide at 7x7 and 14x14",
         ),
         BudgetConfig(
             "r3gan-narrow-g",
             "r3gan",
-            ("model.g_widths=[64,32,16]", *_GAMMA_0_1),
+            _before_1206("model.g_widths=[64,32,16]", *_GAMMA_0_1),
             "r3gan with a generator half as wide at 7x7 and 14x14 (a step about two thirds as long)",
         ),
         BudgetConfig(
             "r3gan-gamma0.1",
             "r3gan",
-            _GAMMA_0_1,
+            _before_1206(*_GAMMA_0_1),
             "r3gan with R1 and R2 at 0.1 (the default until 0.01)",
         ),
         BudgetConfig(
-            "r3gan-gamma1", "r3gan", ("train.r1=1.0", "train.r2=1.0", *_BATCH_64), "r3gan with R1 and R2 at 1"
+            "r3gan-gamma1",
+            "r3gan",
+            _before_1206("train.r1=1.0", "train.r2=1.0", *_BATCH_64),
+            "r3gan with R1 and R2 at 1",
         ),
         BudgetConfig(
-            "r3gan-gamma0.01", "r3gan", ("train.r1=0.01", "train.r2=0.01", *_BATCH_64), "r3gan with R1 and R2 at 0.01"
+            "r3gan-gamma0.01", "r3gan", _before_1206(*_GAMMA_0_01, *_BATCH_64), "r3gan with R1 and R2 at 0.01"
         ),
         BudgetConfig(
             "r3gan-gamma0.001",
             "r3gan",
-            ("train.r1=0.001", "train.r2=0.001", *_BATCH_64),
+            _before_1206("train.r1=0.001", "train.r2=0.001", *_BATCH_64),
             "r3gan with R1 and R2 at 0.001",
         ),
         # the screening of 2026-12-04 (five-minute budgets) that set the batch to 32: what makes the
         # digits legible sooner; its row "r3gan" ran the defaults of the time, now r3gan-batch64
-        BudgetConfig("r3gan-batch64", "r3gan", _BATCH_64, "r3gan with batches of 64 (the default until 32)"),
-        BudgetConfig("r3gan-batch32", "r3gan", ("train.batch_size=32",), "r3gan with batches of 32 (the default)"),
-        BudgetConfig("r3gan-batch16", "r3gan", ("train.batch_size=16",), "r3gan with batches of 16"),
+        BudgetConfig(
+            "r3gan-batch64",
+            "r3gan",
+            _before_1206(*_GAMMA_0_01, *_BATCH_64),
+            "r3gan with batches of 64 (the default until 32)",
+        ),
+        BudgetConfig(
+            "r3gan-batch32",
+            "r3gan",
+            _before_1206(*_GAMMA_0_01, "train.batch_size=32"),
+            "r3gan with batches of 32: the defaults from 2026-12-04 to 2026-12-06",
+        ),
+        BudgetConfig(
+            "r3gan-batch16", "r3gan", _before_1206(*_GAMMA_0_01, "train.batch_size=16"), "r3gan with batches of 16"
+        ),
         BudgetConfig(
             "r3gan-wide-g-out",
             "r3gan",
-            ("model.g_widths=[128,64,32]", *_BATCH_64),
+            _before_1206(*_GAMMA_0_01, "model.g_widths=[128,64,32]", *_BATCH_64),
             "r3gan at batch 64 with a generator twice as wide at 28x28, where it draws the strokes",
         ),
         BudgetConfig(
             "r3gan-beta2-0.9",
             "r3gan",
-            ("model.beta2=0.9", *_BATCH_64),
+            _before_1206(*_GAMMA_0_01, "model.beta2=0.9", *_BATCH_64),
             "r3gan at batch 64 with Adam's beta2 at 0.9 (R3GAN's start)",
         ),
         # what couples r3gan's channels (docs/results.md): its discriminator is 8 channels wide at
@@ -149,7 +181,7 @@ CONFIGS: Mapping[str, BudgetConfig] = {
         BudgetConfig(
             "r3gan-wide-d-fine",
             "r3gan",
-            ("model.d_widths=[32,32,16]",),
+            _before_1206(*_GAMMA_0_01, "model.d_widths=[32,32,16]"),
             "r3gan with a discriminator twice as wide at 28x28 and 14x14 (16 and 32 channels, not 8 and 16)",
         ),
         # what makes r3gan's seeds differ (docs/results.md, 2026-12-06): seed 1 collapsed a channel at
@@ -157,7 +189,7 @@ CONFIGS: Mapping[str, BudgetConfig] = {
         BudgetConfig(
             "r3gan-gamma0.1-batch32",
             "r3gan",
-            ("train.r1=0.1", "train.r2=0.1"),
+            _before_1206(*_R1_R2_0_1),
             "r3gan's defaults with R1 and R2 at 0.1 (dcgan with the toolkit's), not 0.01",
         ),
         # what dcgan with the toolkit has and r3gan lacks: a full linear stem, and batch statistics in
@@ -165,13 +197,13 @@ CONFIGS: Mapping[str, BudgetConfig] = {
         BudgetConfig(
             "r3gan-mbstd-linear-stem",
             "r3gan",
-            ("model.stem=linear", "model.mbstd_group=4"),
+            (*_LINEAR_STEM_MBSTD, *_GAMMA_0_01),
             "r3gan with DCGAN's linear stem and a minibatch standard deviation (groups of 4) in D",
         ),
         BudgetConfig(
             "r3gan-gamma0.1-mbstd-linear-stem",
             "r3gan",
-            ("model.stem=linear", "model.mbstd_group=4", "train.r1=0.1", "train.r2=0.1"),
+            (*_LINEAR_STEM_MBSTD, *_R1_R2_0_1),
             "r3gan-mbstd-linear-stem with R1 and R2 at 0.1: the two changes that each helped seed 1",
         ),
         # which of the pair does it: the batch statistic alone, R3GAN's own generator kept (its stem
@@ -179,7 +211,7 @@ CONFIGS: Mapping[str, BudgetConfig] = {
         BudgetConfig(
             "r3gan-gamma0.1-mbstd",
             "r3gan",
-            ("model.mbstd_group=4", "train.r1=0.1", "train.r2=0.1"),
+            ("model.stem=basis", "model.mbstd_group=4", *_R1_R2_0_1),
             "r3gan-gamma0.1-mbstd-linear-stem with R3GAN's basis stem: the minibatch deviation alone",
         ),
         # what remains after them is each channel's digits drawn unevenly (docs/results.md, 2026-12-06):
@@ -187,8 +219,16 @@ CONFIGS: Mapping[str, BudgetConfig] = {
         BudgetConfig(
             "r3gan-gamma0.1-mbstd-linear-stem-pack2",
             "r3gan",
-            ("model.stem=linear", "model.mbstd_group=4", "train.r1=0.1", "train.r2=0.1", "model.pack=2"),
+            (*_LINEAR_STEM_MBSTD, *_R1_R2_0_1, "model.pack=2"),
             "r3gan-gamma0.1-mbstd-linear-stem with a discriminator that scores packs of two samples (PacGAN)",
+        ),
+        # R3GAN's own schedule of gamma (its presets: a cosine from gamma to a tenth of it), for the
+        # digits that the settings above leave uneven
+        BudgetConfig(
+            "r3gan-gamma-decay",
+            "r3gan",
+            (*_LINEAR_STEM_MBSTD, *_R1_R2_0_1, "train.penalty_final=0.1"),
+            "r3gan's defaults with R1 and R2 falling along a cosine from 0.1 to 0.01 (R3GAN's schedule)",
         ),
     )
 }

@@ -72,3 +72,24 @@ def test_a_run_with_given_steps_records_no_budget(tmp_path: Path, monkeypatch: p
     assert sorted(p.name for p in tmp_path.glob("*.*")) == ["sm-gamma0.1.json", "sm-gamma0.1.md"]
     report = json.loads((tmp_path / "sm-gamma0.1.json").read_text())
     assert report["budget_min"] is None and report["seconds_per_step"] == {} and report["steps"] == {"dcgan": 20}
+
+
+def test_r3gans_defaults_are_the_measured_recipe_and_older_rows_pin_their_networks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The three-seed row behind r3gan's defaults (``r3gan-gamma0.1-mbstd-linear-stem``) is the
+    defaults exactly, and ``r3gan-batch32`` is still the defaults of 2026-12-04 to 12-06, so that each
+    row in docs/results.md reproduces with the command beside it."""
+    pytest.importorskip("gan_plugin_r3gan")
+    from gan_core import create_registry, resolve_config
+
+    bench = load_benchmark("stacked_mnist", monkeypatch)
+    r3gan = create_registry().variant("r3gan")
+
+    def resolved(name: str) -> object:
+        return resolve_config(r3gan, flags={"dataset": "stacked-mnist"}, overrides=bench.CONFIGS[name].settings)
+
+    assert resolved("r3gan-gamma0.1-mbstd-linear-stem") == resolved("r3gan")
+    before = resolved("r3gan-batch32")
+    assert (before.model.stem, before.model.mbstd_group, before.train.r1, before.train.r2) == ("basis", 0, 0.01, 0.01)
+    assert before.train.batch_size == 32

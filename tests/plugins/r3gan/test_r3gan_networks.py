@@ -58,7 +58,7 @@ def test_the_game_is_rpgan_with_r1_and_r2_and_adam_with_beta1_zero(registry: Reg
     config = tiny_run_config(R3GAN, g_widths=[16, 8], d_widths=[8, 8], group_width=8, latent_dim=12)
     game = make_game(R3GAN, config, DIGITS, registry)
     assert isinstance(game.loss, RpGANLoss) and game.loss.relativistic
-    assert game.regularizers == (R1(0.01, 4), R2(0.01, 4))  # the variant's train defaults: the core's R1 and R2
+    assert game.regularizers == (R1(0.1, 4), R2(0.1, 4))  # the variant's train defaults: the core's R1 and R2
     assert game.inputs == Noise(12)
     assert game.g_optimizer.param_groups[0]["betas"] == (0.0, 0.99)
     no_penalty = tiny_run_config(R3GAN, g_widths=[16, 8], group_width=8, **{"train.r1": 0.0, "train.r2": 0.0})
@@ -123,7 +123,7 @@ def test_the_linear_stem_is_a_full_map_of_the_noise_onto_the_small_map() -> None
     assert g.project.weight.shape == (16 * 7 * 7, 8) and not hasattr(g, "basis")
     assert g(torch.randn(4, 8)).shape == (4, 3, 28, 28)
     basis = R3Generator(8, (3, 28, 28), widths=(16, 8), blocks=1, cardinality_width=8, expansion=2)
-    assert {"basis", "scale.weight"} <= set(basis.state_dict())  # the default keeps R3GAN's stem, and old runs load
+    assert {"basis", "scale.weight"} <= set(basis.state_dict())  # the networks' own default: R3GAN's stem
 
 
 def test_the_departures_from_r3gan_are_checked_settings() -> None:
@@ -134,7 +134,7 @@ def test_the_departures_from_r3gan_are_checked_settings() -> None:
     small_map = r"^mbstd_channels: must divide the discriminator's width at the small map \(32\), got 3"
     with pytest.raises(ConfigError, match=small_map):
         R3GANConfig(mbstd_group=4, mbstd_channels=3)
-    assert R3GANConfig(mbstd_channels=3).mbstd_group == 0  # off: the channels are not read
+    assert R3GANConfig(mbstd_group=0, mbstd_channels=3).mbstd_group == 0  # off: the channels are not read
 
 
 def _packed(pack: int) -> R3Discriminator:

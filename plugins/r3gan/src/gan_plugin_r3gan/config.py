@@ -45,21 +45,25 @@ class R3GANConfig:
     expansion: int = attrs.field(  # inside each block (R3GAN: 2)
         default=2, validator=positive, metadata={"help": "channel expansion inside each residual block"}
     )
-    # departures from R3GAN, each measured on Stacked MNIST (docs/results.md)
-    stem: str = attrs.field(  # R3GAN: "basis"
-        default="basis",
+    # departures from R3GAN, each measured on Stacked MNIST (docs/results.md). The stem and the
+    # minibatch deviation became the defaults on 2026-12-06 (with R1 = R2 = 0.1): runs written before
+    # the two settings existed were built with R3GAN's basis and no deviation, and read back so
+    stem: str = attrs.field(  # R3GAN: "basis"; DCGAN: "linear"
+        default="linear",
         validator=one_of("basis", "linear"),
         metadata={
             "help": "the generator's small map: \"basis\" (R3GAN's learned pattern per channel scaled by a "
-            'linear map of z) or "linear" (a full linear map of z, as DCGAN\'s)'
+            'linear map of z) or "linear" (a full linear map of z, as DCGAN\'s)',
+            "unrecorded": "basis",
         },
     )
     mbstd_group: int = attrs.field(  # R3GAN: none; ProGAN and StyleGAN2: 4
-        default=0,
+        default=4,
         validator=non_negative,
         metadata={
             "help": "groups of this many samples whose feature deviation the discriminator's small map "
-            "reads (minibatch standard deviation); 0: off"
+            "reads (minibatch standard deviation); 0: off",
+            "unrecorded": 0,
         },
     )
     mbstd_channels: int = attrs.field(  # StyleGAN2: 1
