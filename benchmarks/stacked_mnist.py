@@ -190,7 +190,7 @@ CONFIGS: Mapping[str, BudgetConfig] = {
             "r3gan-gamma0.1-batch32",
             "r3gan",
             _before_1206(*_R1_R2_0_1),
-            "r3gan's defaults with R1 and R2 at 0.1 (dcgan with the toolkit's), not 0.01",
+            "r3gan's defaults until 2026-12-06 with R1 and R2 at 0.1 (dcgan with the toolkit's), not 0.01",
         ),
         # what dcgan with the toolkit has and r3gan lacks: a full linear stem, and batch statistics in
         # the discriminator (DCGAN's batch norm; here the minibatch standard deviation of ProGAN/StyleGAN2)

@@ -93,3 +93,35 @@ def test_r3gans_defaults_are_the_measured_recipe_and_older_rows_pin_their_networ
     before = resolved("r3gan-batch32")
     assert (before.model.stem, before.model.mbstd_group, before.train.r1, before.train.r2) == ("basis", 0, 0.01, 0.01)
     assert before.train.batch_size == 32
+
+
+#: the configs that run r3gan's defaults of the day, not a recipe measured before 2026-12-06
+_OF_THE_DAY = {"r3gan", "r3gan-gamma-decay"}
+
+
+def test_every_config_measured_before_the_default_change_pins_what_it_ran(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Resolved against r3gan as it was until 2026-12-06 (basis stem, no minibatch deviation, R1 = R2
+    = 0.01) and as it is, each measured config gives the same run: it names every changed default."""
+    pytest.importorskip("gan_plugin_r3gan")
+    import attrs
+
+    from gan_core import create_registry, non_negative, one_of, resolve_config
+    from gan_plugin_r3gan import R3GANConfig
+
+    @attrs.frozen(kw_only=True)
+    class ConfigUntil1206(R3GANConfig):
+        stem: str = attrs.field(default="basis", validator=one_of("basis", "linear"))
+        mbstd_group: int = attrs.field(default=0, validator=non_negative)
+
+    now = create_registry().variant("r3gan")
+    until_1206 = attrs.evolve(
+        now, config_cls=ConfigUntil1206, train_defaults={**now.train_defaults, "r1": 0.01, "r2": 0.01}
+    )
+    bench = load_benchmark("stacked_mnist", monkeypatch)
+    measured = [c for c in bench.CONFIGS.values() if c.variant == "r3gan" and c.name not in _OF_THE_DAY]
+    assert len(measured) >= 20
+    for config in measured:
+        flags, overrides = bench._settings(config, 0, 10)
+        runs = [resolve_config(v, flags=flags, overrides=overrides) for v in (now, until_1206)]
+        assert attrs.asdict(runs[0].model) == attrs.asdict(runs[1].model), config.name
+        assert runs[0].train == runs[1].train, config.name

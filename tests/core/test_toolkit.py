@@ -369,6 +369,25 @@ def test_penalty_final_lowers_r1_and_r2_step_by_step(tmp_path: Path, monkeypatch
     assert [gamma for _, gamma in seen] == pytest.approx([gamma for _, gamma in expected])
 
 
+def test_penalty_final_keeps_lazy_penalties_lazy_and_one_factor_per_step(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two discriminator updates a step, R1 on every second update: due once a step (updates 0, 2,
+    4, 6), still ``every = 2``, at the factor of the generator step it belongs to."""
+    seen: list[tuple[float, int]] = []
+    original = R1.penalty
+
+    def recording(self: Any, *args: Any) -> Tensor:
+        seen.append((self.gamma, self.every))
+        return original(self, *args)
+
+    monkeypatch.setattr(R1, "penalty", recording)
+    _fit(tmp_path / "run", steps=4, r1=1.0, reg_every=2, d_steps=2, penalty_final=0.0)
+    factors = [1.0, 0.5 * (1 + math.sqrt(0.5)), 0.5, 0.5 * (1 - math.sqrt(0.5))]
+    assert [every for _, every in seen] == [2, 2, 2, 2]
+    assert [gamma for gamma, _ in seen] == pytest.approx(factors)
+
+
 def test_penalty_final_without_a_penalty_is_a_one_line_error() -> None:
     with pytest.raises(ConfigError, match=r"^train\.penalty_final: schedules train.r1 and train.r2, which are both 0"):
         tiny_config(penalty_final=0.1)

@@ -284,6 +284,13 @@ def _scalar_type(annotation: Any) -> type | None:
     return None
 
 
+def _admits_none(annotation: Any) -> bool:
+    """Whether a field annotated so may hold None (``X | None``, ``Optional[X]``, or a string of either)."""
+    if isinstance(annotation, str):
+        return "None" in annotation or "Optional" in annotation
+    return type(None) in typing.get_args(annotation) or annotation is None
+
+
 def _expect_rejected(variant: Variant, key: str, value: Any, why: str) -> None:
     section, _, name = key.rpartition(".")
     section = section or "model"
@@ -352,6 +359,13 @@ def check_config_class(variant: Variant) -> None:
     if reread != resolved:
         raise _fail(variant, f"config.toml reads back as {reread.model!r}, not {resolved.model!r}")
     unrecorded = sorted(field.name for field in fields if UNRECORDED_KEY in field.metadata)
+    for field in fields:
+        if UNRECORDED_KEY in field.metadata and _admits_none(field.type):
+            raise _fail(
+                variant,
+                f"{field.name} may be None and names an 'unrecorded' value: config.toml leaves None out, so a "
+                "run that set it to None would read back with the unrecorded value; give the field no None",
+            )
     if unrecorded:  # what a run written before these settings existed is read back with
         try:
             resolve_config(variant, file_data=fill_unrecorded(variant, {"variant": variant.name}))

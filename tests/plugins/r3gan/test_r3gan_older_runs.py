@@ -56,9 +56,14 @@ def test_an_older_run_reads_back_as_it_was_trained(older_run: Path, registry: Re
     np.testing.assert_array_equal(np.load(after), np.load(before))  # the checkpoint loaded into the same networks
 
 
-def test_an_older_run_resumes_as_it_was_trained(older_run: Path, registry: Registry) -> None:
+def test_an_older_run_resumes_as_it_was_trained(
+    older_run: Path, registry: Registry, capsys: pytest.CaptureFixture[str]
+) -> None:
     _forget_newer_settings(older_run)
-    assert main(["train", "r3gan", "--out", str(older_run), "--resume", "--steps", "4"], registry=registry) == 0
+    resume = ["train", "r3gan", "--out", str(older_run), "--resume", "--steps", "4"]
+    assert main([*resume, "--set", "stem=linear"], registry=registry) == 2  # today's default is not the run's
+    assert "--resume: --set gives model.stem = 'linear', but the run in" in capsys.readouterr().err
+    assert main([*resume, "--set", "stem=basis"], registry=registry) == 0  # repeating the run's own value
     recorded = (older_run / "config.toml").read_text()
     assert 'stem = "basis"' in recorded and "mbstd_group = 0" in recorded  # recorded now, for good
     assert (older_run / "checkpoints" / "step_00000004").is_dir()

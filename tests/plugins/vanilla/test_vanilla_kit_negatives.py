@@ -95,6 +95,18 @@ def test_an_invalid_unrecorded_value_is_caught() -> None:
         check_config_class(grown("od"))
 
 
+def test_an_unrecorded_value_on_a_field_that_may_be_none_is_caught() -> None:
+    """config.toml leaves None out: a run that set such a field to None would read back as unrecorded."""
+
+    @attrs.frozen(kw_only=True)
+    class OptionalConfig(VanillaConfig):
+        stem: str | None = attrs.field(default=None, metadata={"unrecorded": "old"})
+
+    variant = attrs.evolve(VANILLA, name="optional", config_cls=OptionalConfig)
+    with pytest.raises(AssertionError, match=r"'optional'.*stem may be None and names an 'unrecorded' value"):
+        check_config_class(variant)
+
+
 def test_discriminator_returning_batch_by_one_is_caught() -> None:
     class Unflattened(_Wrapped):
         def forward(self, x: Tensor, y: Tensor | None = None) -> Tensor:

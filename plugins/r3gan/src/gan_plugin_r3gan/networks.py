@@ -22,10 +22,11 @@ that passes gradients which point back into the range: R3GAN's discriminator see
 the range and pushes it back, and the clamp keeps that push, where ``tanh`` (tried first) saturated on
 Stacked MNIST's black backgrounds within 500 steps and left the generator without a gradient. And the
 small map is 4 to 7 pixels (28-pixel digits start from 7x7), as the core's DCGAN stacks size themselves.
-Three more are settings, off by default: a full linear stem (``stem="linear"``) and a minibatch standard
-deviation in the discriminator (``mbstd_group``), what DCGAN's networks have and R3GAN's lack, measured
-on Stacked MNIST for the channels' dependence, and PacGAN's packing (``pack``), measured there for the
-digits each channel draws too often or too rarely, and worse over three seeds (docs/results.md).
+Three more are settings: a full linear stem (``stem="linear"``) and a minibatch standard deviation in
+the discriminator (``mbstd_group``), what DCGAN's networks have and R3GAN's lack, measured on Stacked
+MNIST for the channels' dependence and the plugin's defaults since 2026-12-06 (these classes' own
+defaults stay R3GAN's), and PacGAN's packing (``pack``, off), measured there for the digits each
+channel draws too often or too rarely, and worse over three seeds (docs/results.md).
 """
 
 from __future__ import annotations
