@@ -230,6 +230,14 @@ CONFIGS: Mapping[str, BudgetConfig] = {
             (*_LINEAR_STEM_MBSTD, *_R1_R2_0_1, "train.penalty_final=0.1"),
             "r3gan's defaults with R1 and R2 falling along a cosine from 0.1 to 0.01 (R3GAN's schedule)",
         ),
+        # the other way: seed 1's digits grew more even from gamma 0.01 to 0.1 and less even when the
+        # schedule took it back toward 0.01, so a stronger penalty
+        BudgetConfig(
+            "r3gan-gamma0.3",
+            "r3gan",
+            (*_LINEAR_STEM_MBSTD, "train.r1=0.3", "train.r2=0.3"),
+            "r3gan's defaults with R1 and R2 at 0.3, not 0.1",
+        ),
     )
 }
 #: what a plain run compares: the published rows' kind of model, with and without the toolkit, and
