@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from gan_core._config import SEED_MAX, RunConfig, fill_unrecorded, read_toml, resolve_config
+from gan_core._config import SEED_MAX, RunConfig, read_toml, resolve_config
 from gan_core._records import CommandSpec
 from gan_core._registry import PluginReport, Registry
 from gan_core.errors import CheckpointError, ConfigError, RunDirectoryError
@@ -153,7 +153,7 @@ def _train_run(args: Namespace) -> int:
         run = RunDir(args.out)
         if not run.config_file.exists():
             raise RunDirectoryError(f"--resume: {args.out} holds no run ({run.CONFIG} is missing)")
-        saved_data = fill_unrecorded(variant, run.read_config_data())
+        saved_data = run.read_run_config_data(variant)
         config = resolve_config(variant, file_data=saved_data, flags={"steps": args.steps}, qualified_name=qualified)
         _check_resume_agrees(args, variant, saved_data, config, run)
         if args.overrides:  # the speed-only settings that may change, e.g. --set threads=1 on a busy machine

@@ -41,7 +41,15 @@ import attrs
 from safetensors.torch import load_model
 from torch import nn
 
-from gan_core._config import CONFIG_FILE_NAME, RunConfig, config_to_toml, fill_unrecorded, read_toml, resolve_config
+from gan_core._config import (
+    CONFIG_FILE_NAME,
+    ConfigSource,
+    RunConfig,
+    config_to_toml,
+    fill_unrecorded,
+    read_toml,
+    resolve_config,
+)
 from gan_core._files import atomic_write_text
 from gan_core._inputs import InputSampler, Noise
 from gan_core._records import DataInfo
@@ -158,6 +166,11 @@ class RunDir:
             raise RunDirectoryError(f"{self.path} holds no run ({self.CONFIG} is missing)")
         return read_toml(self.config_file, field="RUN_DIR")
 
+    def read_run_config_data(self, variant: ConfigSource) -> dict[str, Any]:
+        """``config.toml``'s data as the run was made: the settings it predates take the values the
+        variant names for them (``fill_unrecorded``); what rebuilds or resumes a run reads this."""
+        return fill_unrecorded(variant, self.read_config_data())
+
     def variant_name(self) -> str:
         name = self.read_config_data().get("variant")
         if not isinstance(name, str):
@@ -168,7 +181,7 @@ class RunDir:
         """The run's variant (from the registry, by the name ``config.toml`` records) and its configuration."""
         qualified = registry.variants.qualify(self.variant_name())
         variant = registry.variants[qualified]
-        data = fill_unrecorded(variant, self.read_config_data())
+        data = self.read_run_config_data(variant)
         try:
             return variant, resolve_config(variant, file_data=data, qualified_name=qualified)
         except ConfigError as error:  # the run's own file, not something typed: say which file

@@ -284,13 +284,6 @@ def _scalar_type(annotation: Any) -> type | None:
     return None
 
 
-def _admits_none(annotation: Any) -> bool:
-    """Whether a field annotated so may hold None (``X | None``, ``Optional[X]``, or a string of either)."""
-    if isinstance(annotation, str):
-        return "None" in annotation or "Optional" in annotation
-    return type(None) in typing.get_args(annotation) or annotation is None
-
-
 def _expect_rejected(variant: Variant, key: str, value: Any, why: str) -> None:
     section, _, name = key.rpartition(".")
     section = section or "model"
@@ -358,23 +351,30 @@ def check_config_class(variant: Variant) -> None:
         raise _fail(variant, f"resolve_config gives {resolved.model!r}, not the defaults {config!r}")
     if reread != resolved:
         raise _fail(variant, f"config.toml reads back as {reread.model!r}, not {resolved.model!r}")
-    unrecorded = sorted(field.name for field in fields if UNRECORDED_KEY in field.metadata)
-    for field in fields:
-        if UNRECORDED_KEY in field.metadata and _admits_none(field.type):
+    if any(UNRECORDED_KEY in field.metadata for field in fields):
+        _check_unrecorded_values(variant)
+
+
+def _check_unrecorded_values(variant: Variant) -> None:
+    """The values a run written before a setting existed is read back with: never on a field that may
+    be None (config.toml leaves None out, so the two would be confused), and valid together."""
+    unrecorded = [f for f in attrs.fields(attrs.resolve_types(variant.config_cls)) if UNRECORDED_KEY in f.metadata]
+    for field in unrecorded:
+        if type(None) in typing.get_args(field.type):
             raise _fail(
                 variant,
                 f"{field.name} may be None and names an 'unrecorded' value: config.toml leaves None out, so a "
                 "run that set it to None would read back with the unrecorded value; give the field no None",
             )
-    if unrecorded:  # what a run written before these settings existed is read back with
-        try:
-            resolve_config(variant, file_data=fill_unrecorded(variant, {"variant": variant.name}))
-        except Exception as error:
-            raise _fail(
-                variant,
-                f"the 'unrecorded' values of {', '.join(unrecorded)} do not make a valid config together "
-                f"({type(error).__name__}: {error}); they must be what the variant did before each setting existed",
-            ) from error
+    try:
+        resolve_config(variant, file_data=fill_unrecorded(variant, {"variant": variant.name}))
+    except Exception as error:
+        names = ", ".join(sorted(field.name for field in unrecorded))
+        raise _fail(
+            variant,
+            f"the 'unrecorded' values of {names} do not make a valid config together "
+            f"({type(error).__name__}: {error}); they must be what the variant did before each setting existed",
+        ) from error
 
 
 _Model = dict[str, Any]
