@@ -16,6 +16,9 @@ from ._config import (
     TrainConfig as TrainConfig,
 )
 from ._config import (
+    config_to_toml as config_to_toml,
+)
+from ._config import (
     in_range as in_range,
 )
 from ._config import (
@@ -333,6 +336,7 @@ __all__ = [
     "check_sample_path",
     "checkpoint_step",
     "choose_threads",
+    "config_to_toml",
     "create_registry",
     "describe_choices",
     "forward_batches",

@@ -67,3 +67,16 @@ def test_an_older_run_resumes_as_it_was_trained(
     recorded = (older_run / "config.toml").read_text()
     assert 'stem = "basis"' in recorded and "mbstd_group = 0" in recorded  # recorded now, for good
     assert (older_run / "checkpoints" / "step_00000004").is_dir()
+
+
+def test_gan_serve_shows_an_older_run_with_the_settings_it_was_trained_with(
+    older_run: Path, registry: Registry
+) -> None:
+    """The settings tab renders the run's config as read back, not its file, which lacks the newer settings."""
+    demo = pytest.importorskip("gan_plugin_serve.demo")
+    _forget_newer_settings(older_run)
+    settings = demo.DemoRun.load(older_run, registry).details()["settings"]
+    assert 'stem = "basis"' in settings and "mbstd_group = 0" in settings and "pack = 1" in settings
+    recorded = (older_run / "config.toml").read_text()
+    assert 'stem = "basis"' not in recorded  # the file as written lacks it
+    assert recorded.splitlines()[0] == settings.splitlines()[0] and "steps = 2" in settings  # the variant's name

@@ -35,6 +35,7 @@ from gan_core import (
     RunDir,
     TrainedRun,
     checkpoint_step,
+    config_to_toml,
     generate,
     grid_labels,
     load_run,
@@ -174,7 +175,9 @@ class DemoRun:
         return _finite_json(
             {
                 **self.describe(),
-                "settings": run.config_file.read_text(encoding="utf-8"),
+                # as the run was made (a setting newer than the run shows the value it was trained
+                # with), under the variant's name as its file records it, not the registry's qualified one
+                "settings": config_to_toml(attrs.evolve(self.run.config, variant=run.variant_name())),
                 "metrics": run.read_metrics(),
                 "last": last,
                 "events": [r for r in records if "event" in r],
