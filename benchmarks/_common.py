@@ -198,6 +198,53 @@ def load_budget_report(path: Path, run_type: Any) -> tuple[list[Any], dict[str, 
     return runs, dict(report.get("steps", {})), dict(report.get("seconds_per_step", {}))
 
 
+def resolved_settings(variant: str, flags: Mapping[str, Any], settings: Sequence[str]) -> dict[str, Any]:
+    """What a run of ``variant`` with these ``gan train`` flags and ``--set`` settings is made with: its
+    resolved config as ``section.field`` keys, with the values as a report's JSON reads them back. The
+    seed and the steps are left out, since a report's runs differ in them by design.
+
+    Recorded with every run of a budget benchmark, so that ``--append`` can tell when a config's name
+    has come to mean other settings (a variant's defaults changed since the report) and refuse to put
+    runs of the two under one name."""
+    import json
+
+    import attrs
+
+    from gan_core import create_registry, resolve_config
+
+    resolved = resolve_config(create_registry().variant(variant), flags=dict(flags), overrides=list(settings))
+    record = attrs.asdict(resolved)
+    flat = {f"{section}.{key}": value for section in ("train", "model") for key, value in record[section].items()}
+    del flat["train.seed"], flat["train.steps"]
+    return json.loads(json.dumps(flat))
+
+
+def refuse_changed_configs(
+    results: Sequence[Any], configs: Mapping[str, Any], resolve: Callable[[Any], dict[str, Any]]
+) -> None:
+    """Exit with status 2 and a one-line message when a config's runs in a report were made with other
+    settings than the config resolves to now. Runs from before the record (``resolved`` None) and
+    settings added since a run (which it could not record) are not compared."""
+    import sys
+
+    for name, config in configs.items():
+        recorded = [r.resolved for r in results if r.config == name and getattr(r, "resolved", None) is not None]
+        if not recorded:
+            continue
+        now = resolve(config)
+        for before in recorded:
+            changed = sorted(key for key in before.keys() & now.keys() if before[key] != now[key])
+            if changed:
+                key = changed[0]
+                print(
+                    f"--append: config {name!r}: the report's runs were made with {key}={before[key]!r}, and it "
+                    f"resolves to {key}={now[key]!r} now ({len(changed)} setting(s) differ); "
+                    "write its new runs to another --out",
+                    file=sys.stderr,
+                )
+                raise SystemExit(2)
+
+
 def run_at_budget(
     out: Path,
     configs: Mapping[str, Any],
@@ -214,6 +261,7 @@ def run_at_budget(
     run_extra: tuple[Any, ...],
     describe: Callable[[Any], str],
     write_report: Callable[[list[Any], dict[str, int], dict[str, float], float | None], str],
+    resolve: Callable[[Any], dict[str, Any]],
 ) -> str:
     """Train every config in ``configs`` for each seed at one wall-clock budget, each run in its own
     process, writing the report after every run so that a stopped benchmark keeps what it measured.
@@ -222,7 +270,9 @@ def run_at_budget(
     reuses an earlier report's steps, calibrations and runs), or ``steps_given`` for every config, in
     which case the report names no budget. ``run_one(config, seed, steps, work_dir, *run_extra)`` and
     ``calibrate(config, work_dir)`` run in fresh processes, so both must be module-level functions.
-    Returns the last report's table.
+    ``resolve(config)`` gives what a config's runs are made with (``resolved_settings``); ``--append``
+    refuses a report whose runs of a config were made with other settings. Returns the last report's
+    table.
     """
     import math
     import sys
@@ -231,6 +281,7 @@ def run_at_budget(
     # a report names the budget only when the budget chose the steps
     named_budget = None if steps_given is not None else budget_min
     results, steps, per_step = load_budget_report(report_path(out, ".json"), run_type) if append else ([], {}, {})
+    refuse_changed_configs(results, configs, resolve)
     done = {(r.config, r.seed) for r in results}
     with tempfile.TemporaryDirectory() as tmp:
         work = str(work_dir or tmp)

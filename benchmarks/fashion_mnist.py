@@ -24,7 +24,8 @@ Run from the repository root, on a quiet machine (the report records the load av
     python benchmarks/fashion_mnist.py --append --seeds 0 1 --out benchmarks/results/fashion_mnist-amd-2core
 
 The report (OUT.json with every run, OUT.md with the table) is rewritten after every run, and
-``--append`` continues a sweep stopped part-way. Only public pieces are used: ``gan_core``
+``--append`` continues a sweep stopped part-way (and refuses, exit code 2, a config whose resolved
+settings differ from those its runs in the report recorded). Only public pieces are used: ``gan_core``
 (``resolve_config``, ``GanTrainer``), ``gan_plugin_metrics.evaluate_run``, the ``gan`` command and the
 standard library.
 """
@@ -44,6 +45,7 @@ from typing import Any
 from _common import (
     gan_command,
     machine,
+    resolved_settings,
     run_at_budget,
     seconds_per_step,
     train_timed,
@@ -117,12 +119,21 @@ class RunResult:
     eval_s: float
     grid: str = ""
     load_average: list[float] = field(default_factory=list)
+    # what the run was made with (``_common.resolved_settings``): --append refuses a config whose
+    # settings have changed since; None in reports written before the record
+    resolved: dict[str, Any] | None = None
 
 
 def _settings(config: FashionConfig, seed: int, steps: int) -> tuple[dict[str, Any], list[str]]:
     flags = {"dataset": DATASET, "seed": seed, "steps": steps}
     quiet = ["train.progress=false", "train.sample_every=0", "train.checkpoint_every=0", "train.log_every=20"]
     return flags, [*quiet, *config.settings]
+
+
+def _resolved(config: FashionConfig) -> dict[str, Any]:
+    """What every run of ``config`` is made with, seed and steps aside."""
+    flags, settings = _settings(config, 0, CALIBRATION_STEPS)
+    return resolved_settings(config.variant, flags, settings)
 
 
 def calibrate(config: FashionConfig, work_dir: str) -> float:
@@ -140,6 +151,7 @@ def run_one(config: FashionConfig, seed: int, steps: int, work_dir: str, samples
     out = Path(work_dir) / f"{config.name}-seed{seed}"
     load = [round(v, 2) for v in os.getloadavg()] if hasattr(os, "getloadavg") else []
     flags, settings = _settings(config, seed, steps)
+    resolved = _resolved(config)
     train_s, loop_s = train_timed(config.variant, flags, settings, out)
     started = time.perf_counter()
     evaluation = evaluate_run(out, metrics="fid,pr", features=FEATURES, n=samples)
@@ -162,6 +174,7 @@ def run_one(config: FashionConfig, seed: int, steps: int, work_dir: str, samples
         eval_s=round(eval_s, 1),
         grid=grid,
         load_average=load,
+        resolved=resolved,
     )
 
 
@@ -238,6 +251,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         run_one=run_one,
         run_extra=(args.samples, grids),
         describe=lambda result: f"FID {result.fid:.1f}, precision {result.precision:.3f}, recall {result.recall:.3f}",
+        resolve=_resolved,
         write_report=lambda *report: write_report(args.out, *report, args.samples),
     )
     print(table)

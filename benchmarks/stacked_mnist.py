@@ -27,7 +27,9 @@ Run from the repository root::
         r3gan-beta2-0.9 --seeds 0 --budget-min 5
 
 The report (OUT.json with every run, OUT.md with the table) is rewritten after every run, so a sweep
-stopped part-way keeps what it measured, and ``--append`` continues it. Only public pieces are used:
+stopped part-way keeps what it measured, and ``--append`` continues it. Each run records what it
+was made with (its resolved config, seed and steps aside): ``--append`` refuses, with exit code 2, a config
+whose settings have changed since the report's runs of it (a variant's defaults changed). Only public pieces are used:
 ``gan_core`` (``resolve_config``, ``GanTrainer``, ``RunDir``), ``gan_plugin_metrics.evaluate_run`` and
 the standard library.
 """
@@ -44,7 +46,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from _common import machine, run_at_budget, seconds_per_step, train_timed, write_report_files
+from _common import machine, resolved_settings, run_at_budget, seconds_per_step, train_timed, write_report_files
 
 DATASET = "stacked-mnist"
 SAMPLES = 26_000  # the literature's evaluation size
@@ -271,6 +273,9 @@ class RunResult:
     # frequencies and the channels' dependence; None in reports written before the split existed
     kl_parts: float | None = None
     kl_dependence: float | None = None
+    # what the run was made with (``_common.resolved_settings``): --append refuses a config whose
+    # settings have changed since; None in reports written before the record
+    resolved: dict[str, Any] | None = None
 
 
 def _settings(config: BudgetConfig, seed: int, steps: int) -> tuple[dict[str, Any], list[str]]:
@@ -283,6 +288,12 @@ def _train(config: BudgetConfig, seed: int, steps: int, out: Path) -> tuple[floa
     """Train one run in this process; return (whole call, loop) seconds."""
     flags, overrides = _settings(config, seed, steps)
     return train_timed(config.variant, flags, overrides, out)
+
+
+def _resolved(config: BudgetConfig) -> dict[str, Any]:
+    """What every run of ``config`` is made with, seed and steps aside."""
+    flags, settings = _settings(config, 0, CALIBRATION_STEPS)
+    return resolved_settings(config.variant, flags, settings)
 
 
 def calibrate(config: BudgetConfig, work_dir: str) -> float:
@@ -299,6 +310,7 @@ def run_one(config: BudgetConfig, seed: int, steps: int, work_dir: str, samples:
 
     out = Path(work_dir) / f"{config.name}-seed{seed}"
     load = [round(v, 2) for v in os.getloadavg()] if hasattr(os, "getloadavg") else []
+    resolved = _resolved(config)
     train_s, loop_s = _train(config, seed, steps, out)
     started = time.perf_counter()
     evaluation = evaluate_run(out, metrics="modes", n=samples, use_cache=False)
@@ -314,6 +326,7 @@ def run_one(config: BudgetConfig, seed: int, steps: int, work_dir: str, samples:
         load_average=load,
         kl_parts=evaluation.metrics.get("modes_kl_parts"),
         kl_dependence=evaluation.metrics.get("modes_kl_dependence"),
+        resolved=resolved,
     )
 
 
@@ -431,6 +444,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         run_one=run_one,
         run_extra=(args.samples,),
         describe=lambda result: f"{result.modes} modes, KL {result.kl:.3f}",
+        resolve=_resolved,
         write_report=lambda *report: write_report(args.out, *report),
     )
     print(table)

@@ -35,6 +35,7 @@ OPTIONS: Mapping[str, tuple[str, ...]] = {
     "r1-lazy": ("train.r1=1", "train.reg_every=4"),
     "r1+r2": ("train.r1=1", "train.r2=1", "train.reg_every=1"),
     "r1+r2-lazy": ("train.r1=1", "train.r2=1", "train.reg_every=4"),
+    "penalty-decay": ("train.r1=1", "train.r2=1", "train.reg_every=4", "train.penalty_final=0.1"),
     "spectral-norm": ("train.spectral_norm=true",),
     "diffaugment": ("train.diffaugment=color,translation,cutout",),
     "hinge": ("model.loss=hinge",),

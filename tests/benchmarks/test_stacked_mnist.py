@@ -30,6 +30,8 @@ def test_a_calibrated_run_writes_json_and_table_and_append_skips_it(
     assert run["loop_s"] > 0 and run["eval_s"] > 0
     assert run["kl_parts"] + run["kl_dependence"] == pytest.approx(run["kl"])  # the modes metric's split
     assert "| dcgan |" in out.with_suffix(".md").read_text()
+    assert run["resolved"]["train.batch_size"] == 128 and run["resolved"]["model.loss"] == "non-saturating"
+    assert "train.seed" not in run["resolved"] and "train.steps" not in run["resolved"]  # runs differ in them
 
     assert bench.main([*argv, "--append"]) == 0  # nothing left to run: the same report
     assert json.loads(out.with_suffix(".json").read_text())["runs"] == [run]
@@ -125,3 +127,35 @@ def test_every_config_measured_before_the_default_change_pins_what_it_ran(monkey
         runs = [resolve_config(v, flags=flags, overrides=overrides) for v in (now, until_1206)]
         assert attrs.asdict(runs[0].model) == attrs.asdict(runs[1].model), config.name
         assert runs[0].train == runs[1].train, config.name
+
+
+def _report_with_one_run(out: Path, resolved: dict[str, object] | None) -> None:
+    run = {"config": "dcgan", "seed": 0, "steps": 10, "modes": 900, "kl": 0.5, "train_s": 1.0, "loop_s": 1.0}
+    run |= {"eval_s": 1.0, "resolved": resolved}
+    report = {"runs": [run], "steps": {"dcgan": 10}, "seconds_per_step": {}}
+    out.with_suffix(".json").write_text(json.dumps(report))
+
+
+def test_append_refuses_a_config_whose_settings_changed_since_its_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A changed default would otherwise put runs of two recipes under one name (as r3gan's did on 2026-12-06)."""
+    bench = load_benchmark("stacked_mnist", monkeypatch)
+    now = bench._resolved(bench.CONFIGS["dcgan"])
+    out = tmp_path / "sm"
+    argv = ["--configs", "dcgan", "--seeds", "0", "--steps", "10", "--append", "--out", str(out)]
+
+    _report_with_one_run(out, {**now, "model.lr": 1e-3})
+    with pytest.raises(SystemExit) as refused:
+        bench.main(argv)
+    assert refused.value.code == 2
+    message = capsys.readouterr().err.strip()
+    assert "model.lr=0.001" in message and "model.lr=0.0002" in message and "'dcgan'" in message
+    assert len(message.splitlines()) == 1
+
+    # the same settings, a run from before the record, and a setting added since the run: seed 0 is
+    # done, so each appends nothing and keeps the report
+    for resolved in (now, None, {k: v for k, v in now.items() if k != "train.penalty_final"}):
+        _report_with_one_run(out, resolved)
+        assert bench.main(argv) == 0
+        assert json.loads(out.with_suffix(".json").read_text())["runs"][0]["resolved"] == resolved
