@@ -240,6 +240,15 @@ CONFIGS: Mapping[str, BudgetConfig] = {
             (*_LINEAR_STEM_MBSTD, "train.r1=0.3", "train.r2=0.3"),
             "r3gan's defaults with R1 and R2 at 0.3, not 0.1",
         ),
+        # twice the time left two of seed 0's channels far less sure of their digits than the third
+        # (docs/results.md, 2026-12-06): the generator's last stage, 16 channels at 28x28 shared by the
+        # three colours, twice as wide
+        BudgetConfig(
+            "r3gan-wide-g-out-1206",
+            "r3gan",
+            ("model.g_widths=[128,64,32]", *_LINEAR_STEM_MBSTD, *_R1_R2_0_1),
+            "r3gan's defaults since 2026-12-06 with a generator twice as wide at 28x28 (32 channels, not 16)",
+        ),
     )
 }
 #: what a plain run compares: the published rows' kind of model, with and without the toolkit, and
